@@ -1,0 +1,31 @@
+import { writeFileSync } from "node:fs";
+import type { Reporter, TestModule } from "vitest/node";
+
+/**
+ * Prints the closing line CI reads (`N passed, N failed, N skipped`) and lists
+ * every skipped test with its reason, so CI can fail on any skip and say why.
+ * Also writes the counts to `test-results/summary.json`.
+ */
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+    let passed = 0;
+    let failed = unhandledErrors.length;
+    const skipped: string[] = [];
+    for (const mod of modules) {
+      if (mod.state() === "failed" && [...mod.children.allTests()].length === 0) failed += 1;
+      for (const test of mod.children.allTests()) {
+        const result = test.result();
+        if (result.state === "passed") passed += 1;
+        else if (result.state === "failed") failed += 1;
+        else skipped.push(`${mod.moduleId.replace(process.cwd() + "/", "")} > ${test.fullName}${result.state === "skipped" && result.note ? ` (${result.note})` : ""}`);
+      }
+    }
+    for (const s of skipped) console.log(`skipped: ${s}`);
+    try {
+      writeFileSync("test-results/summary.json", JSON.stringify({ passed, failed, skipped: skipped.length, skippedTests: skipped }, null, 2));
+    } catch {
+      /* the directory is created by .ci/run; a plain `npm test` does not need the file */
+    }
+    console.log(`${passed} passed, ${failed} failed, ${skipped.length} skipped`);
+  }
+}
