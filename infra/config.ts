@@ -1,0 +1,157 @@
+/**
+ * Reads and validates the stack's `iron:*` configuration. One zod schema serves
+ * the Pulumi program (values from the engine) and the preflight (values read
+ * from stacks/Pulumi.<stack>.yaml); every error names the stack file, the key,
+ * the bad value and what is allowed.
+ */
+import { z } from "zod";
+import {
+  MODES, PACKAGE_IDS, STRATEGIES, STRATEGY_IDS, installOrder, validateDeployment,
+  type Mode, type PackageId, type StrategyId, type Violation,
+} from "./catalog.js";
+
+export const TARGETS = ["docker", "kubernetes", "aws"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export const SANDBOX_NODE_OS = ["al2023", "ubuntu-24.04", "debian-12"] as const;
+
+/** Images a target pulls or builds; each may be overridden for private registries or air-gapped hosts. */
+export const IMAGE_KEYS = ["controlPanel", "agentRuntime", "sandbox", "pilot", "postgres", "redis", "nginx", "base"] as const;
+export type ImageKey = (typeof IMAGE_KEYS)[number];
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, "must be a DNS name such as iron.example.com");
+const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._\-/:@]*$/i, "must be an image reference such as registry.example.com/iron/control-panel:1.2.3");
+
+/** Aliases operators are likely to type for a strategy id. */
+const STRATEGY_ALIASES: Record<string, StrategyId> = { "full-platform": "full" };
+
+const schema = z
+  .object({
+    strategy: z.preprocess((v) => (typeof v === "string" ? (STRATEGY_ALIASES[v] ?? v) : v), z.enum(STRATEGY_IDS)),
+    target: z.enum(TARGETS).default("docker"),
+    mode: z.enum(MODES).default("production"),
+    controlPanelUrl: httpUrl.optional(),
+    telemetry: z.boolean().optional(),
+    marketingSite: z.boolean().optional(),
+    exclude: z.array(z.enum(PACKAGE_IDS)).default([]),
+    images: z.strictObject(Object.fromEntries(IMAGE_KEYS.map((k) => [k, imageRef.optional()])) as Record<ImageKey, z.ZodOptional<typeof imageRef>>).default({}),
+    sandboxNodes: z
+      .strictObject({
+        count: z.int().min(1).max(100).default(1),
+        instanceType: z.string().regex(/^[a-z0-9]+[a-z0-9.-]*$/, "must be an instance type such as t3.small").default("t3.small"),
+        os: z.enum(SANDBOX_NODE_OS).default("al2023"),
+      })
+      .default({ count: 1, instanceType: "t3.small", os: "al2023" }),
+    domain: hostname.optional(),
+  })
+  .strict();
+
+export type IronConfig = z.output<typeof schema>;
+
+export interface ResolvedConfig extends IronConfig {
+  stack: string;
+  /** The packages this stack deploys, in install order. */
+  packages: PackageId[];
+  installOrder: PackageId[];
+}
+
+/** Every key the schema knows, for messages and for the stack file comments. */
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof IronConfig)[];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly stackName: string,
+    readonly problems: string[],
+  ) {
+    super(`${stackFile(stackName)} has ${problems.length === 1 ? "a problem" : `${problems.length} problems`}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function stackFile(stack: string): string {
+  return `stacks/Pulumi.${stack}.yaml`;
+}
+
+/**
+ * Validates raw `iron:*` values (keys without the `iron:` prefix) for `stack`.
+ * Throws ConfigError listing every problem, or returns the resolved config with
+ * the packages and install order the catalog derives from it.
+ */
+export function resolveConfig(stack: string, raw: Record<string, unknown>): ResolvedConfig {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(stack, parsed.error.issues.map((issue) => describeIssue(issue, raw)));
+  const config = parsed.data;
+  const problems: string[] = [];
+  const strategy = STRATEGIES[config.strategy];
+
+  if (config.marketingSite !== undefined && !strategy.optional.includes("marketing-site") && !strategy.packages.includes("marketing-site")) {
+    problems.push(`iron:marketingSite: applies only to the strategies full and panel-clis, not ${config.strategy}; remove the key`);
+  }
+  for (const id of config.exclude) {
+    if (!strategy.packages.includes(id)) problems.push(`iron:exclude: "${id}" is not deployed by strategy ${config.strategy} (it deploys ${strategy.packages.join(", ")})`);
+  }
+  if (config.strategy === "sandbox-only" && config.mode === "pilot") {
+    problems.push(`iron:mode: "pilot" runs the Control Panel and Agent Runtime in one process; strategy sandbox-only has neither. Use mode production`);
+  }
+
+  const packages = selectPackages(config);
+  const violations = validateDeployment({ packages, controlPanelUrl: config.controlPanelUrl, telemetry: config.telemetry });
+  problems.push(...violations.map((v) => describeViolation(v, config.exclude)));
+  if (problems.length > 0) throw new ConfigError(stack, problems);
+
+  return { ...config, stack, packages: installOrder(packages), installOrder: installOrder(packages) };
+}
+
+function selectPackages(config: IronConfig): PackageId[] {
+  const strategy = STRATEGIES[config.strategy];
+  const chosen = new Set<PackageId>(strategy.packages);
+  if (config.marketingSite === true) chosen.add("marketing-site");
+  if (config.marketingSite === false) chosen.delete("marketing-site");
+  for (const id of config.exclude) chosen.delete(id);
+  return [...chosen];
+}
+
+export function describeViolation(v: Violation, excluded: readonly PackageId[] = []): string {
+  const hint = excluded.includes(v.dependsOn) ? ` (${v.dependsOn} is in iron:exclude: remove it from there)` : "";
+  return `dependency violated: ${v.message}${hint}`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  const key = `iron:${issue.path.map(String).join(".")}`;
+  const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
+  if (value === undefined && (issue.code === "invalid_value" || issue.code === "invalid_type")) {
+    return `${key}: required but not set; allowed: ${allowedFor(issue.path.map(String))}`;
+  }
+  switch (issue.code) {
+    case "too_small":
+      return `${key}: ${JSON.stringify(value)} is too small; minimum ${String(issue.minimum)}`;
+    case "too_big":
+      return `${key}: ${JSON.stringify(value)} is too large; maximum ${String(issue.maximum)}`;
+    case "invalid_value":
+      return `${key}: ${JSON.stringify(value)} is not allowed; allowed: ${issue.values.map(String).join(", ")}`;
+    case "unrecognized_keys": {
+      const names = issue.keys.map((k) => (issue.path.length === 0 ? `iron:${k}` : `${key}.${k}`));
+      return `${names.join(", ")}: unknown key; known keys: ${knownKeysAt(issue.path.map(String)).join(", ")}`;
+    }
+    case "invalid_type":
+      return `${key}: ${JSON.stringify(value)} is a ${typeof value}, expected ${issue.expected}`;
+    default:
+      return `${key}: ${JSON.stringify(value)} ${issue.message}`;
+  }
+}
+
+function knownKeysAt(path: string[]): string[] {
+  if (path[0] === "images") return [...IMAGE_KEYS];
+  if (path[0] === "sandboxNodes") return ["count", "instanceType", "os"];
+  return [...CONFIG_KEYS];
+}
+
+function allowedFor(path: string[]): string {
+  if (path[0] === "strategy") return STRATEGY_IDS.join(", ");
+  return "see the comments in the stack file";
+}
+
+export type { Mode, PackageId, StrategyId };

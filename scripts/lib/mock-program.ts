@@ -1,0 +1,98 @@
+/**
+ * Runs the Pulumi program (Pulumi.yaml `main`) under Pulumi's mock runtime:
+ * no engine, no providers, no credentials. It loads the stack file we ship into
+ * the config exactly as the engine would, imports `main` the way Pulumi's Node
+ * language host does for an ES module package, and returns the stack outputs
+ * and every resource the program registered with its inputs.
+ *
+ * Used by the offline plan, by the infra tests, and (as a process started with
+ * Pulumi.yaml's nodeargs) by the test that proves the program loads as
+ * `pulumi up` will load it.
+ */
+import { readFileSync, realpathSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { readStackFile, stackFilePath } from "../../infra/stack-file.js";
+
+export interface CapturedResource {
+  type: string;
+  name: string;
+  urn: string;
+  /** Type tokens of the ancestors, outermost first (from the URN). */
+  parents: string[];
+  custom: boolean;
+  inputs: Record<string, unknown>;
+}
+
+export interface MockRun {
+  stack: string;
+  outputs: Record<string, unknown>;
+  /** Names of outputs that are secrets. */
+  secretOutputs: string[];
+  resources: CapturedResource[];
+}
+
+export interface MockRunOptions {
+  root: string;
+  stack: string;
+  /** Extra or replacing `iron:*` values (keys without the prefix), as a stack file would hold them. */
+  overrides?: Record<string, unknown>;
+}
+
+export function projectMain(root: string): string {
+  const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { main?: string };
+  return resolve(root, project.main ?? ".");
+}
+
+export function projectNodeArgs(root: string): string[] {
+  const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { runtime?: { options?: { nodeargs?: string } } };
+  return (project.runtime?.options?.nodeargs ?? "").split(/\s+/).filter(Boolean);
+}
+
+/** Runs the program once. Call at most once per process (Pulumi's runtime state is global). */
+export async function runProgramWithMocks(options: MockRunOptions): Promise<MockRun> {
+  const file = readStackFile(options.root, options.stack);
+  if (!file) throw new Error(`no stack file ${stackFilePath(options.root, options.stack)}`);
+  const config = { ...file.engineConfig };
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value === undefined) delete config[`iron:${key}`];
+    else config[`iron:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+
+  const resources: CapturedResource[] = [];
+  pulumi.runtime.setAllConfig(config, file.secretKeys);
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const urn = `urn:pulumi:${options.stack}::iron::${args.type}::${args.name}`;
+        resources.push({ type: args.type, name: args.name, urn, parents: [], custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
+        return { id: `${args.name}-id`, state: { ...args.inputs } };
+      },
+      call(args) {
+        return args.inputs as Record<string, unknown>;
+      },
+    },
+    "iron",
+    options.stack,
+    false,
+  );
+
+  // As Pulumi's run.ts does for `"type": "module"`: import the real path of main as a file URL.
+  const mainUrl = pathToFileURL(realpathSync(projectMain(options.root))).href;
+  const exports = (await import(mainUrl)) as Record<string, unknown>;
+
+  const outputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
+  for (const [name, value] of Object.entries(exports)) {
+    const output = pulumi.output(value);
+    outputs[name] = await resolveOutput(output);
+    if (await pulumi.isSecret(output)) secretOutputs.push(name);
+  }
+  return { stack: options.stack, outputs, secretOutputs, resources };
+}
+
+function resolveOutput<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolveValue) => output.apply((v) => resolveValue(v)));
+}
