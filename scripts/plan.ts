@@ -1,0 +1,69 @@
+/**
+ * `npm run plan -- --stack <name> [--target <t>] [--json]`: an OFFLINE plan.
+ * Runs the Pulumi program under Pulumi's mock runtime (no engine, no cloud
+ * credentials, nothing created) and prints what `pulumi up` would deploy,
+ * grouped by package in install order.
+ */
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError, Option } from "commander";
+import { PACKAGES, STACK_NAMES, type PackageId } from "../infra/catalog.js";
+import { TARGETS } from "../infra/config.js";
+import { readStackFile } from "../infra/stack-file.js";
+import { runProgramWithMocks, type CapturedResource } from "./lib/mock-program.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+interface Options { stack: string; target?: string; json?: boolean }
+
+/** The package a resource belongs to: the `iron:package` tag or name prefix the targets give their blocks. */
+function packageOf(resource: CapturedResource, packages: PackageId[]): PackageId | "shared" {
+  const tagged = (resource.inputs.labels as Record<string, string> | undefined)?.["iron/package"];
+  if (tagged && packages.includes(tagged as PackageId)) return tagged as PackageId;
+  return packages.find((p) => resource.name.startsWith(p)) ?? "shared";
+}
+
+async function plan(opts: Options): Promise<number> {
+  if (!readStackFile(root, opts.stack)) {
+    process.stderr.write(`error: unknown stack "${opts.stack}"; the stacks are: ${STACK_NAMES.join(", ")}\n`);
+    return 2;
+  }
+  const result = await runProgramWithMocks({ root, stack: opts.stack, overrides: opts.target ? { target: opts.target } : {} });
+  const order = (result.outputs.installOrder ?? []) as PackageId[];
+  const resources = result.resources.map((r) => ({ type: r.type, name: r.name, package: packageOf(r, order), inputs: r.inputs }));
+  const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, result.secretOutputs.includes(k) ? "[secret]" : v]));
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ plan: "offline (Pulumi mock runtime; nothing was created)", stack: opts.stack, installOrder: order, resources, outputs }, null, 2) + "\n");
+    return 0;
+  }
+  const lines = [`Offline plan for stack ${opts.stack} (Pulumi mock runtime: no cloud calls, nothing created)`, ""];
+  for (const id of [...order, "shared" as const]) {
+    const mine = resources.filter((r) => r.package === id);
+    if (id === "shared" && mine.length === 0) continue;
+    lines.push(id === "shared" ? "shared" : `${order.indexOf(id) + 1}. ${PACKAGES[id].name} (${id})`);
+    if (mine.length === 0) lines.push("   (no resources on this target yet)");
+    for (const r of mine) lines.push(`   + ${r.type}  ${r.name}`);
+  }
+  lines.push("", "Outputs:", ...Object.entries(outputs).map(([k, v]) => `   ${k}: ${JSON.stringify(v)}`));
+  process.stdout.write(lines.join("\n") + "\n");
+  return 0;
+}
+
+const cli = new Command("plan")
+  .description("print what `pulumi up --stack <name>` would create, computed offline under Pulumi's mock runtime")
+  .requiredOption("--stack <name>", `stack to plan: ${STACK_NAMES.join(", ")}`)
+  .addOption(new Option("--target <target>", "override iron:target").choices([...TARGETS]))
+  .option("--json", "print one JSON document for scripts")
+  .addHelpText("after", "\nExamples:\n  $ npm run plan -- --stack full-platform\n  $ npm run plan -- --stack sandbox-only --target aws --json")
+  .exitOverride();
+
+try {
+  cli.parse(process.argv);
+  process.exitCode = await plan(cli.opts<Options>());
+} catch (err) {
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
+  else {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
