@@ -1,0 +1,164 @@
+import { createHash } from "node:crypto";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import { Redis } from "ioredis";
+import type { Config } from "./config.js";
+import type { Context } from "./context.js";
+import { createPool } from "./db.js";
+import { HttpError, installErrorHandlers } from "./errors.js";
+import { EventBus } from "./event-bus.js";
+import { KeyRing } from "./keys.js";
+import { registerAuthRoutes } from "./routes/auth.js";
+import { registerEventRoutes } from "./routes/events.js";
+import { readiness, registerHealthRoutes } from "./routes/health.js";
+import { registerTelemetryRoutes } from "./routes/telemetry.js";
+import { registerTokenRoutes } from "./routes/tokens.js";
+import { registerUsageRoutes } from "./routes/usage.js";
+import { bootstrapAdmin, registerUserRoutes } from "./routes/users.js";
+
+/** Body limit of every route but telemetry ingestion (which takes up to 1 MiB). */
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export interface BuildOptions {
+  /** A logger to use instead of one built from `config.logLevel` (e.g. the pilot's). */
+  logger?: FastifyBaseLogger;
+}
+
+export type ControlPanelApp = FastifyInstance;
+
+/**
+ * pino options: request lines carry method, path (never the query string: `?access_token=` may be there)
+ * and address; headers and bodies are never logged.
+ */
+export function loggerOptions(level: Config["logLevel"]): NonNullable<Exclude<FastifyServerOptions["logger"], boolean>> {
+  return {
+    level,
+    redact: { paths: ["req.headers", "headers.authorization", "*.password", "*.token", "*.access_token", "*.key"], censor: "[redacted]" },
+    serializers: {
+      req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, path: req.url?.split("?")[0], remoteAddress: req.ip }),
+    },
+  };
+}
+
+/**
+ * The Control Panel as a fastify instance, not yet listening: routes, plugins, a PostgreSQL pool and
+ * (when `config.redisUrl` is set) a Redis client for shared rate limits. `app.close()` releases them.
+ * Call `app.ctx.bus.start()` (startServer does) to feed `GET /api/events`.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ControlPanelApp> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+  });
+  const log = app.log;
+  const pool = createPool(config.databaseUrl, {
+    max: config.dbPoolMax,
+    onIdleError: (err) => log.warn({ err: { message: err.message } }, "idle PostgreSQL connection failed"),
+  });
+  const keys = await KeyRing.create(config.masterKey, config.previousMasterKeys);
+  const bus = new EventBus(config.databaseUrl, pool, log);
+  const ctx: Context = { config, pool, keys, bus, log };
+
+  let redis: Redis | undefined;
+  if (config.redisUrl) {
+    // Fail fast while Redis is away: rate limiting then lets requests through (skipOnError) and /readyz says why.
+    redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false });
+    redis.on("error", (err: Error) => log.warn({ err: { message: err.message } }, "Redis error"));
+  }
+
+  app.decorate("ctx", ctx);
+  app.addHook("onClose", async () => {
+    await bus.stop();
+    await pool.end().catch(() => undefined);
+    redis?.disconnect();
+  });
+
+  installErrorHandlers(app);
+  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  await app.register(cors, {
+    origin: config.corsOrigins.length ? config.corsOrigins : false,
+    methods: ["GET", "POST", "PATCH", "DELETE"],
+    allowedHeaders: ["Authorization", "Content-Type", "Last-Event-ID"],
+    maxAge: 600,
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.windowMs,
+    ...(redis ? { redis } : {}),
+    nameSpace: "iron-cp-rl:",
+    skipOnError: true,
+    // Per credential when one is presented (many agents may share one NAT address), else per client address.
+    keyGenerator: (req) => {
+      const auth = req.headers.authorization;
+      return auth ? `cred:${createHash("sha256").update(auth).digest("base64url").slice(0, 32)}` : `ip:${req.ip}`;
+    },
+    errorResponseBuilder: (_req, c) =>
+      new HttpError(429, "rate_limited", `rate limit of ${c.max} requests per window exceeded; retry in ${c.after} (see Retry-After)`),
+  });
+
+  registerHealthRoutes(app, ctx, redis);
+  registerAuthRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerTokenRoutes(app, ctx);
+  registerTelemetryRoutes(app, ctx);
+  registerUsageRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
+
+  app.decorate("readiness", () => readiness(ctx, redis));
+  return app;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    ctx: Context;
+    readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+  }
+}
+
+export interface RunningServer {
+  app: ControlPanelApp;
+  /** e.g. http://127.0.0.1:3000 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the app, listens on `config.host:config.port`, starts the live event listener and, when
+ * IRON_ADMIN_EMAIL/PASSWORD are set, creates the first admin as soon as the schema is current.
+ */
+export async function startServer(config: Config, options: BuildOptions = {}): Promise<RunningServer> {
+  const app = await buildApp(config, options);
+  await app.listen({ port: config.port, host: config.host });
+  app.ctx.bus.start();
+  let bootstrapTimer: NodeJS.Timeout | undefined;
+  if (config.admin) {
+    const admin = config.admin;
+    const attempt = async (): Promise<void> => {
+      try {
+        if (!(await app.readiness()).ready) throw new Error("not ready yet (database unreachable or schema not current)");
+        const outcome = await bootstrapAdmin(app.ctx, admin);
+        app.log.info(outcome === "created" ? "created the first admin from IRON_ADMIN_EMAIL" : "an admin exists; IRON_ADMIN_* left unused");
+      } catch (err) {
+        app.log.warn({ err: { message: (err as Error).message } }, "admin bootstrap postponed; retrying in 2 s");
+        bootstrapTimer = setTimeout(() => void attempt(), 2000);
+      }
+    };
+    await attempt();
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  return {
+    app,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    async close() {
+      clearTimeout(bootstrapTimer);
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import { API_KEY_PREFIX, type Role } from "@iron/protocol";
+import type { Context } from "./context.js";
+import { HttpError, forbidden } from "./errors.js";
+import type { TokenRow, UserRow } from "./rows.js";
+
+export type Principal =
+  | { kind: "user"; user: UserRow; credential: "access_token" | "api_key" }
+  | { kind: "agent"; token: TokenRow };
+
+export const ACCESS_AUDIENCE = "iron-control-panel";
+
+const unauthorized = (message: string) => new HttpError(401, "unauthorized", message);
+
+/** A new personal API key: `iron_sk_` + 32 random bytes (base64url). Only its SHA-256 is stored. */
+export function newApiKey(): { key: string; hash: Buffer; prefix: string } {
+  const key = API_KEY_PREFIX + randomBytes(32).toString("base64url");
+  return { key, hash: hashApiKey(key), prefix: key.slice(0, API_KEY_PREFIX.length + 6) };
+}
+
+/** SHA-256 is enough for 256-bit random keys: there is nothing to brute-force. */
+export const hashApiKey = (key: string): Buffer => createHash("sha256").update(key).digest();
+
+/** The bearer credential of a request; `?access_token=` is accepted only where `allowQuery` (EventSource cannot set headers). */
+export function bearer(req: FastifyRequest, allowQuery = false): string | undefined {
+  const header = req.headers.authorization;
+  if (header) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw unauthorized("the Authorization header must be `Bearer <access token | API key | agent token>`");
+    return m[1];
+  }
+  if (allowQuery) {
+    const q = (req.query as Record<string, unknown> | undefined)?.access_token;
+    if (typeof q === "string" && q) return q;
+  }
+  return undefined;
+}
+
+const USER_COLUMNS = "u.id, u.email, u.password_hash, u.role, u.created_at, u.disabled_at";
+const TOKEN_COLUMNS = "id, owner_id, name, agent_id, budget_micros, spent_micros, created_at, expires_at, revoked_at, last_event_at";
+export { TOKEN_COLUMNS };
+
+/** Resolves the request's credential to a user or an agent token; throws 401 with the reason. */
+export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery = false): Promise<Principal> {
+  const credential = bearer(req, allowQuery);
+  if (!credential) throw unauthorized("authentication required: send Authorization: Bearer <access token | API key | agent token>");
+
+  if (credential.startsWith(API_KEY_PREFIX)) {
+    const { rows } = await ctx.pool.query<UserRow & { key_id: string; stale: boolean }>(
+      `SELECT ${USER_COLUMNS}, k.id AS key_id, (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
+         FROM api_keys k JOIN users u ON u.id = k.user_id
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+      [hashApiKey(credential)],
+    );
+    const row = rows[0];
+    if (!row) throw unauthorized("API key not recognised (it may have been revoked)");
+    if (row.disabled_at) throw unauthorized("this user is disabled");
+    if (row.stale) {
+      // Best effort, at most once a minute per key: never on the request's critical path.
+      ctx.pool.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [row.key_id]).catch(() => undefined);
+    }
+    return { kind: "user", user: row, credential: "api_key" };
+  }
+
+  let payload;
+  try {
+    ({ payload } = await ctx.keys.verify(credential));
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_JWT_EXPIRED") throw new HttpError(401, "token_expired", "token expired");
+    throw unauthorized("token not recognised: bad signature, issuer or format");
+  }
+
+  if (payload.kind === "agent" && typeof payload.jti === "string") {
+    const { rows } = await ctx.pool.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM agent_tokens WHERE id = $1`, [payload.jti]);
+    const token = rows[0];
+    if (!token) throw unauthorized("agent token not recognised");
+    if (token.revoked_at) throw new HttpError(401, "token_revoked", "agent token revoked");
+    if (token.expires_at && token.expires_at.getTime() <= Date.now()) throw new HttpError(401, "token_expired", "agent token expired");
+    return { kind: "agent", token };
+  }
+
+  if (payload.kind === "access" && typeof payload.sub === "string" && payload.aud === ACCESS_AUDIENCE) {
+    const { rows } = await ctx.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [payload.sub]);
+    const user = rows[0];
+    if (!user) throw unauthorized("user no longer exists");
+    if (user.disabled_at) throw unauthorized("this user is disabled");
+    return { kind: "user", user, credential: "access_token" };
+  }
+  throw unauthorized("token not recognised");
+}
+
+/** A user (access token or API key) with one of `roles`; agents and other roles get 403. */
+export async function requireUser(ctx: Context, req: FastifyRequest, roles: readonly Role[] = ["admin", "user", "viewer"], allowQuery = false): Promise<UserRow> {
+  const p = await authenticate(ctx, req, allowQuery);
+  if (p.kind !== "user") throw forbidden("agent tokens may only call GET /api/tokens/self and POST /api/telemetry");
+  if (!roles.includes(p.user.role)) throw forbidden(`this needs the ${roles.join(" or ")} role; you are ${p.user.role}`);
+  return p.user;
+}
+
+/** An agent token, valid (not revoked, not expired). */
+export async function requireAgent(ctx: Context, req: FastifyRequest): Promise<TokenRow> {
+  const p = await authenticate(ctx, req);
+  if (p.kind !== "agent") throw forbidden("this endpoint takes an agent token (from POST /api/tokens)");
+  return p.token;
+}

@@ -1,0 +1,144 @@
+import { createClient, type Pool } from "./db.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The schema, as an append-only list: never edit a released migration, add the next version.
+ * Token rows are never deleted (revocation is a timestamp), so telemetry_events has no foreign key:
+ * that keeps a per-row key check and row lock off the ingestion path.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "users, api keys, agent tokens, telemetry",
+    sql: `
+      CREATE TABLE users (
+        id            uuid PRIMARY KEY,
+        email         text NOT NULL,
+        password_hash text NOT NULL,
+        role          text NOT NULL CHECK (role IN ('admin', 'user', 'viewer')),
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        updated_at    timestamptz NOT NULL DEFAULT now(),
+        disabled_at   timestamptz
+      );
+      CREATE UNIQUE INDEX users_email_key ON users (lower(email));
+
+      CREATE TABLE api_keys (
+        id           uuid PRIMARY KEY,
+        user_id      uuid NOT NULL REFERENCES users (id),
+        name         text NOT NULL,
+        key_hash     bytea NOT NULL UNIQUE,
+        prefix       text NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        last_used_at timestamptz,
+        revoked_at   timestamptz
+      );
+      CREATE INDEX api_keys_user_idx ON api_keys (user_id, created_at);
+
+      CREATE TABLE agent_tokens (
+        id            uuid PRIMARY KEY,
+        owner_id      uuid NOT NULL REFERENCES users (id),
+        name          text,
+        agent_id      text NOT NULL,
+        budget_micros bigint NOT NULL CHECK (budget_micros > 0),
+        spent_micros  bigint NOT NULL DEFAULT 0 CHECK (spent_micros >= 0),
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        expires_at    timestamptz,
+        revoked_at    timestamptz,
+        last_event_at timestamptz
+      );
+      CREATE INDEX agent_tokens_created_idx ON agent_tokens (created_at DESC, id DESC);
+      CREATE INDEX agent_tokens_owner_idx ON agent_tokens (owner_id, created_at DESC, id DESC);
+      CREATE INDEX agent_tokens_agent_idx ON agent_tokens (agent_id);
+
+      CREATE TABLE telemetry_events (
+        token_id      uuid NOT NULL,
+        event_id      uuid NOT NULL,
+        seq           bigint GENERATED ALWAYS AS IDENTITY,
+        agent_id      text NOT NULL,
+        ts            timestamptz NOT NULL,
+        type          text NOT NULL,
+        provider      text NOT NULL,
+        model         text NOT NULL,
+        input_tokens  bigint NOT NULL,
+        output_tokens bigint NOT NULL,
+        cost_micros   bigint NOT NULL,
+        latency_ms    bigint NOT NULL,
+        attrs         jsonb,
+        received_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (token_id, event_id)
+      );
+      CREATE INDEX telemetry_events_ts_idx ON telemetry_events (ts DESC, seq DESC);
+      CREATE INDEX telemetry_events_agent_idx ON telemetry_events (agent_id, ts DESC, seq DESC);
+    `,
+  },
+];
+
+/** The schema version this code needs; `/readyz` fails while the database is older. */
+export const REQUIRED_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+const TABLE = "iron_schema_migrations";
+/** Arbitrary constant: the advisory lock every `migrate` takes, so concurrent runs apply each migration once. */
+const LOCK_KEY = 7_140_113_201;
+
+export interface MigrationResult {
+  applied: number[];
+  version: number;
+}
+
+/**
+ * Applies pending migrations, each in its own transaction, under a session advisory lock.
+ * A second concurrent run waits for the lock, then finds nothing to do. No-op when current.
+ */
+export async function runMigrations(databaseUrl: string, log: (msg: string) => void = () => undefined): Promise<MigrationResult> {
+  const client = createClient(databaseUrl);
+  client.on("error", () => undefined); // reported through the failing query instead
+  await client.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
+    try {
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${TABLE} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${TABLE}`);
+      const done = new Set(rows.map((r) => r.version));
+      const applied: number[] = [];
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        log(`applying migration ${m.version}: ${m.name}`);
+        await client.query("BEGIN");
+        try {
+          await client.query(m.sql);
+          await client.query(`INSERT INTO ${TABLE} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+          await client.query("COMMIT");
+        } catch (err) {
+          await client.query("ROLLBACK").catch(() => undefined);
+          throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, { cause: err });
+        }
+        applied.push(m.version);
+      }
+      const version = Math.max(0, ...done, ...applied);
+      log(applied.length ? `schema is now at version ${version}` : `schema is current (version ${version}); nothing to do`);
+      return { applied, version };
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The database's schema version, 0 when it was never migrated. */
+export async function schemaVersion(pool: Pool): Promise<number> {
+  try {
+    const { rows } = await pool.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${TABLE}`);
+    return rows[0]?.v ?? 0;
+  } catch (err) {
+    if ((err as { code?: string }).code === "42P01") return 0; // undefined_table
+    throw err;
+  }
+}
