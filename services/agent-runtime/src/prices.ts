@@ -1,0 +1,34 @@
+import { readFileSync } from "node:fs";
+import { findPrice, highestPrice, mergePrices, PricesFile, type ModelPrice, type PriceTable } from "@iron/protocol";
+import { ConfigError } from "./config.js";
+
+/** The price table in force: the built-in table, a prices file over it, and the policy for models in neither. */
+export class Prices {
+  private readonly table: PriceTable;
+  private readonly fallback: ModelPrice | undefined;
+
+  constructor(pricesFile: string | undefined, unknownModels: "reject" | "highest-price") {
+    this.table = mergePrices(pricesFile ? readPricesFile(pricesFile) : undefined);
+    this.fallback = unknownModels === "highest-price" ? highestPrice(this.table) : undefined;
+  }
+
+  /** The model's price; undefined (refuse the call) for an unknown model under the `reject` policy. */
+  lookup(model: string): ModelPrice | undefined {
+    return findPrice(this.table, model) ?? this.fallback;
+  }
+}
+
+function readPricesFile(path: string): PriceTable {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`cannot read the prices file ${path}: ${(err as Error).message}`);
+  }
+  const parsed = PricesFile.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new ConfigError(`the prices file ${path} is not valid (expected { "models": { "<model>": { provider, input, output, max_output_tokens, cached_input?, cache_write_input? } } }, integer micro-USD per 1M tokens):\n${issues}`);
+  }
+  return parsed.data.models;
+}

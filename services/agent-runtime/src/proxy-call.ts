@@ -1,0 +1,242 @@
+import { randomUUID } from "node:crypto";
+import { request, type Dispatcher } from "undici";
+import type { Logger } from "pino";
+import { costMicros, type ModelPrice, type TelemetryEvent, type TokenUsage } from "@iron/protocol";
+import type { EndpointRoute } from "./endpoints.js";
+import { BadRequestError, readRequestShape } from "./request-shape.js";
+import { mergeUsage, normalizeUsage, SseUsageScanner, type RawUsage } from "./usage.js";
+import { errorBody, forwardableHeaders, type ErrorAnswer } from "./http-errors.js";
+import type { Budget } from "./budget.js";
+import type { Prices } from "./prices.js";
+import type { Store, LedgerRow } from "./state/store.js";
+
+/** One LLM call on its way upstream: where to, with which headers (credentials already in place) and body. */
+export interface ProxyCall {
+  route: EndpointRoute;
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+  signal?: AbortSignal;
+}
+
+/** What goes back to the agent. A streamed body is relayed chunk by chunk; iterate it to the end (or `return()` it) to settle the call. */
+export interface ProxyResult {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | AsyncIterable<Uint8Array>;
+}
+
+/** The share of the budget from which calls carry a warning header and the runtime logs a warning. */
+export const WARN_AT_FRACTION = 0.9;
+
+export interface CallContext {
+  tokenId: string;
+  budget: Budget;
+  prices: Prices;
+  store: Store;
+  upstream: Dispatcher;
+  log: Logger;
+  /** Undefined when the token may be used; otherwise the refusal to answer with. */
+  refusal(): ErrorAnswer | undefined;
+  /** Whether settled calls are queued for telemetry (a panel URL is configured and telemetry is not turned off). */
+  queueTelemetry: boolean;
+  onSettled(): void;
+}
+
+export function answer(error: ErrorAnswer, extraHeaders: Record<string, string> = {}): ProxyResult {
+  const body = errorBody(error);
+  return { status: error.status, headers: { "content-type": "application/json", "content-length": String(body.length), ...extraHeaders }, body };
+}
+
+interface CallRecord {
+  eventId: string;
+  ts: string;
+  route: EndpointRoute;
+  model: string;
+  price: ModelPrice;
+  reserved: number;
+  started: number;
+}
+
+/** Enforces the budget around one call: refuse, reserve, forward, relay, settle. */
+export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<ProxyResult> {
+  const refusal = ctx.refusal();
+  if (refusal) return answer(refusal);
+
+  let shape;
+  try {
+    shape = readRequestShape(call.route.endpoint, call.body);
+  } catch (err) {
+    if (err instanceof BadRequestError) return answer({ status: 400, code: "bad_request", message: err.message });
+    throw err;
+  }
+  const price = ctx.prices.lookup(shape.model);
+  if (!price) {
+    return answer({
+      status: 400,
+      code: "unknown_model",
+      message: `the runtime has no price for model "${shape.model}", so it cannot keep the budget; add it to a prices file (--prices-file) or start with --unknown-models highest-price`,
+      details: { model: shape.model },
+    });
+  }
+
+  // Worst case: every request byte is a prompt token (byte-level BPE never yields more tokens than bytes) and the full output limit is used.
+  const maxOutput = shape.maxOutputTokens ?? price.max_output_tokens;
+  const estimate = costMicros(price, { input_tokens: shape.body.length, cached_input_tokens: 0, cache_write_input_tokens: 0, output_tokens: maxOutput });
+  const rec: CallRecord = { eventId: randomUUID(), ts: new Date().toISOString(), route: call.route, model: shape.model, price, reserved: estimate, started: performance.now() };
+
+  if (!ctx.budget.tryReserve(estimate)) return refuseOverBudget(ctx, rec);
+  ctx.store.insertPending({
+    event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, type: "llm_call", provider: rec.route.provider,
+    endpoint: rec.route.endpoint, model: rec.model, reserved_micros: estimate,
+  });
+  const ironHeaders = budgetHeaders(ctx, rec);
+
+  let upstream: Dispatcher.ResponseData;
+  try {
+    upstream = await request(call.url, {
+      method: "POST",
+      headers: { ...call.headers, "content-type": "application/json", "accept-encoding": "identity" },
+      body: shape.body,
+      dispatcher: ctx.upstream,
+      signal: call.signal,
+    });
+  } catch (err) {
+    settle(ctx, rec, { status: 502, usage: undefined, complete: false, failed: true });
+    return answer({ status: 502, code: "upstream_unreachable", message: `the ${rec.route.provider} upstream could not be reached: ${(err as Error).message}` }, ironHeaders);
+  }
+
+  const headers = { ...forwardableHeaders(Object.entries(upstream.headers)), ...ironHeaders };
+  const isStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
+  if (isStream && upstream.statusCode < 400) {
+    return { status: upstream.statusCode, headers, body: relay(ctx, rec, upstream) };
+  }
+
+  const failed = upstream.statusCode >= 400;
+  let body: Buffer;
+  try {
+    body = Buffer.from(await upstream.body.arrayBuffer());
+  } catch (err) {
+    settle(ctx, rec, { status: upstream.statusCode, usage: undefined, complete: false, failed });
+    return answer({ status: 502, code: "upstream_failed", message: `the ${rec.route.provider} upstream broke off its answer: ${(err as Error).message}` }, ironHeaders);
+  }
+  const raw: RawUsage = {};
+  try {
+    mergeUsage(raw, JSON.parse(body.toString("utf8")));
+  } catch {
+    /* not JSON: the agent gets it as it is; the call is charged its reservation when it claims success */
+  }
+  const cost = settle(ctx, rec, { status: upstream.statusCode, usage: normalizeUsage(rec.route.provider, raw), complete: true, failed });
+  headers["content-length"] = String(body.length);
+  headers["x-iron-cost-micros"] = String(cost);
+  return { status: upstream.statusCode, headers, body };
+}
+
+async function* relay(ctx: CallContext, rec: CallRecord, upstream: Dispatcher.ResponseData): AsyncGenerator<Uint8Array> {
+  const scanner = new SseUsageScanner();
+  let complete = false;
+  try {
+    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+      scanner.feed(chunk);
+      yield chunk;
+    }
+    complete = true;
+  } finally {
+    scanner.end();
+    if (!complete) upstream.body.destroy();
+    settle(ctx, rec, { status: upstream.statusCode, usage: normalizeUsage(rec.route.provider, scanner.raw), complete, failed: false });
+  }
+}
+
+function refuseOverBudget(ctx: CallContext, rec: CallRecord): ProxyResult {
+  const b = ctx.budget;
+  settle(ctx, rec, { status: 402, usage: undefined, complete: false, failed: true, refused: true });
+  ctx.log.warn({ event_id: rec.eventId, model: rec.model, estimate_micros: rec.reserved, remaining_micros: b.remainingMicros }, "call refused: over budget");
+  return answer({
+    status: 402,
+    code: "budget_exceeded",
+    message: `this call could cost up to ${rec.reserved} micro-USD (prompt + max output tokens of ${rec.model}) but only ${b.remainingMicros} of the token's ${b.budgetMicros} remain; lower max_tokens, shorten the prompt, or top up the token`,
+    details: { estimate_micros: rec.reserved, budget_micros: b.budgetMicros, spent_micros: b.spentMicros, reserved_micros: b.reservedMicros, remaining_micros: b.remainingMicros },
+  });
+}
+
+function budgetHeaders(ctx: CallContext, rec: CallRecord): Record<string, string> {
+  const headers: Record<string, string> = {
+    "x-iron-event-id": rec.eventId,
+    "x-iron-budget-remaining-micros": String(ctx.budget.remainingMicros),
+  };
+  if (ctx.budget.usedFraction >= WARN_AT_FRACTION) {
+    headers["x-iron-budget-warning"] = `${Math.floor(ctx.budget.usedFraction * 100)}% of the token's budget is spent or reserved`;
+  }
+  return headers;
+}
+
+interface Outcome {
+  status: number;
+  usage: TokenUsage | undefined;
+  /** The whole answer arrived. */
+  complete: boolean;
+  /** The provider refused or failed the call (it does not bill those). */
+  failed: boolean;
+  refused?: boolean;
+}
+
+const NO_USAGE: TokenUsage = { input_tokens: 0, cached_input_tokens: 0, cache_write_input_tokens: 0, output_tokens: 0 };
+
+/**
+ * Records the call's actual cost. A successful call whose usage is unknown (a
+ * broken-off stream, an answer without usage) is charged its full reservation:
+ * the provider may have billed it, and the budget must never be overspent.
+ */
+function settle(ctx: CallContext, rec: CallRecord, outcome: Outcome): number {
+  const exact = outcome.usage !== undefined && outcome.complete;
+  const usage = outcome.usage ?? NO_USAGE;
+  const cost = charge(rec, outcome);
+  const type: TelemetryEvent["type"] = outcome.refused ? "budget_exceeded" : outcome.failed ? "llm_error" : "llm_call";
+  const latency = Math.round(performance.now() - rec.started);
+  const row: LedgerRow = {
+    event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, type, provider: rec.route.provider, endpoint: rec.route.endpoint,
+    model: rec.model, state: "settled", reserved_micros: outcome.refused ? 0 : rec.reserved, cost_micros: cost,
+    input_tokens: usage.input_tokens, cached_input_tokens: usage.cached_input_tokens, cache_write_input_tokens: usage.cache_write_input_tokens,
+    output_tokens: usage.output_tokens, latency_ms: latency, http_status: outcome.status,
+  };
+  const event: TelemetryEvent | undefined = ctx.queueTelemetry ? telemetryEvent(row, exact || outcome.failed) : undefined;
+  const before = ctx.budget.spentMicros;
+  if (!outcome.refused) ctx.budget.settle(rec.reserved, cost);
+  ctx.store.settle(row, event);
+  const limit = ctx.budget.budgetMicros;
+  if (before < limit * WARN_AT_FRACTION && ctx.budget.spentMicros >= limit * WARN_AT_FRACTION) {
+    ctx.log.warn({ spent_micros: ctx.budget.spentMicros, budget_micros: limit }, `${WARN_AT_FRACTION * 100}% of the token's budget is spent`);
+  }
+  if (event) ctx.onSettled();
+  return cost;
+}
+
+function charge(rec: CallRecord, outcome: Outcome): number {
+  if (outcome.refused) return 0;
+  const reported = outcome.usage ? costMicros(rec.price, outcome.usage) : undefined;
+  if (outcome.failed) return reported ?? 0;
+  if (outcome.complete && reported !== undefined) return reported;
+  return Math.max(rec.reserved, reported ?? 0);
+}
+
+export function telemetryEvent(row: LedgerRow, usageReported: boolean): TelemetryEvent {
+  return {
+    event_id: row.event_id,
+    ts: row.ts,
+    type: row.type,
+    provider: row.provider,
+    model: row.model,
+    input_tokens: row.input_tokens,
+    output_tokens: row.output_tokens,
+    cost_micros: row.cost_micros,
+    latency_ms: row.latency_ms,
+    attrs: {
+      endpoint: row.endpoint,
+      http_status: row.http_status,
+      cached_input_tokens: row.cached_input_tokens,
+      cache_write_input_tokens: row.cache_write_input_tokens,
+      usage: usageReported ? "reported" : "estimated",
+    },
+  };
+}

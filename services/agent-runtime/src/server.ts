@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { AddressInfo } from "node:net";
+import type { RuntimeOptionsInput } from "./config.js";
+import { DAEMON_ROUTES } from "./endpoints.js";
+import { errorBody, forwardableHeaders, type ErrorAnswer } from "./http-errors.js";
+import { Runtime, type RuntimeStatus } from "./runtime.js";
+import type { ProxyResult } from "./proxy-call.js";
+
+export interface RunningRuntime {
+  /** e.g. `http://127.0.0.1:8787`; point OpenAI clients at `<url>/openai/v1`, Anthropic clients at `<url>/anthropic`. */
+  url: string;
+  port: number;
+  runtime: Runtime;
+  status(): RuntimeStatus;
+  /** Stops accepting calls, lets calls in flight finish (up to `graceMs`), flushes telemetry once and closes the state. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const ANTHROPIC_VERSION = "2023-06-01";
+
+/** Starts the LLM proxy daemon in this process (the `iron-runtime serve` command, and the pilot's in-process runtime). */
+export async function startRuntime(options: RuntimeOptionsInput): Promise<RunningRuntime> {
+  const runtime = await Runtime.open(options);
+  const { config } = runtime;
+  const server = createServer((req, res) => {
+    handle(runtime, req, res).catch((err: unknown) => {
+      runtime.log.error({ err: (err as Error).message }, "request failed");
+      if (!res.headersSent) send(res, { status: 500, code: "internal", message: "the runtime failed on this request; see its log" });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  runtime.log.info({ url }, `listening on ${url} (OpenAI base ${url}/openai/v1, Anthropic base ${url}/anthropic)`);
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    runtime,
+    status: () => runtime.status(),
+    close(graceMs = 10_000) {
+      closing ??= (async () => {
+        const stopped = new Promise((resolve) => server.close(resolve));
+        server.closeIdleConnections();
+        const deadline = Date.now() + graceMs;
+        while (runtime.status().calls_in_flight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        server.closeAllConnections();
+        await stopped;
+        await runtime.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function handle(runtime: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { ok: true });
+  if (req.method === "GET" && path === "/status") return sendJson(res, 200, runtime.status());
+  const route = DAEMON_ROUTES[path];
+  if (!route) {
+    return send(res, { status: 404, code: "not_found", message: `no such endpoint: ${req.method} ${path}; the runtime serves POST ${Object.keys(DAEMON_ROUTES).join(", ")}, GET /healthz and GET /status` });
+  }
+  if (req.method !== "POST") return send(res, { status: 405, code: "method_not_allowed", message: `${path} takes POST` });
+
+  const body = await readBody(req, runtime.config.maxBodyBytes);
+  if (!body) return send(res, { status: 413, code: "payload_too_large", message: `the request body is larger than ${runtime.config.maxBodyBytes} bytes` }, true);
+
+  const { config } = runtime;
+  const headers = forwardableHeaders(Object.entries(req.headers));
+  if (route.provider === "openai" && config.openaiApiKey) {
+    delete headers["x-api-key"];
+    headers.authorization = `Bearer ${config.openaiApiKey}`;
+  }
+  if (route.provider === "anthropic") {
+    if (config.anthropicApiKey) {
+      delete headers.authorization;
+      headers["x-api-key"] = config.anthropicApiKey;
+    }
+    headers["anthropic-version"] ??= ANTHROPIC_VERSION;
+  }
+  const base = route.provider === "openai" ? config.openaiBaseUrl : config.anthropicBaseUrl;
+  const aborted = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) aborted.abort();
+  });
+  const result = await runtime.handle({ route, url: `${base}${route.upstreamPath}`, headers, body, signal: aborted.signal });
+  await write(res, result);
+}
+
+async function write(res: ServerResponse, result: ProxyResult): Promise<void> {
+  res.writeHead(result.status, result.headers);
+  if (Buffer.isBuffer(result.body)) {
+    res.end(result.body);
+    return;
+  }
+  res.flushHeaders();
+  // pipeline ends the relay (and so settles the call) when the agent goes away mid-stream.
+  await pipeline(Readable.from(result.body, { objectMode: false }), res).catch(() => undefined);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once("end", () => resolve(Buffer.concat(chunks)));
+    req.once("error", reject);
+  });
+}
+
+function send(res: ServerResponse, error: ErrorAnswer, close = false): void {
+  const body = errorBody(error);
+  res.writeHead(error.status, { "content-type": "application/json", "content-length": body.length, ...(close ? { connection: "close" } : {}) });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, { "content-type": "application/json", "content-length": body.length });
+  res.end(body);
+}

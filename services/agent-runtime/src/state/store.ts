@@ -1,0 +1,168 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { TelemetryEvent } from "@iron/protocol";
+
+/** A call as the ledger keeps it. `pending` while the upstream call runs; `settled` once its cost is known. */
+export interface LedgerRow {
+  event_id: string;
+  token_id: string;
+  ts: string;
+  type: TelemetryEvent["type"];
+  provider: string;
+  endpoint: string;
+  model: string;
+  state: "pending" | "settled";
+  reserved_micros: number;
+  cost_micros: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_write_input_tokens: number;
+  output_tokens: number;
+  latency_ms: number;
+  http_status: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ledger (
+  event_id TEXT PRIMARY KEY,
+  token_id TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  type TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  model TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'settled')),
+  reserved_micros INTEGER NOT NULL,
+  cost_micros INTEGER NOT NULL DEFAULT 0,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  latency_ms INTEGER NOT NULL DEFAULT 0,
+  http_status INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS ledger_token ON ledger (token_id, state);
+CREATE TABLE IF NOT EXISTS telemetry_queue (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  token_id TEXT NOT NULL,
+  cost_micros INTEGER NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+export class StateDirInUseError extends Error {}
+
+/**
+ * The runtime's local state in `<stateDir>/runtime.sqlite`: the ledger of every
+ * call, the telemetry queue and a few remembered facts (JWKS, last known budget
+ * and token status). The database is held in exclusive locking mode, so two
+ * runtimes can never share one state dir (their reservations would not see each other).
+ */
+export class Store {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(stateDir: string) {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    this.db = new Database(join(stateDir, "runtime.sqlite"), { timeout: 0 });
+    try {
+      this.db.pragma("locking_mode = EXCLUSIVE");
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      this.db.exec(SCHEMA);
+      // A write takes the exclusive lock now, not at the first call.
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(new Date().toISOString());
+    } catch (err) {
+      this.db.close();
+      if (err instanceof Error && /locked|busy/i.test(err.message)) {
+        throw new StateDirInUseError(`the state dir ${stateDir} is in use by another iron-runtime; give each runtime its own --state-dir`);
+      }
+      throw err;
+    }
+    this.stmts = {
+      insertPending: this.db.prepare(
+        `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros)
+         VALUES (@event_id, @token_id, @ts, @type, @provider, @endpoint, @model, 'pending', @reserved_micros)`,
+      ),
+      settle: this.db.prepare(
+        `UPDATE ledger SET state = 'settled', type = @type, cost_micros = @cost_micros, input_tokens = @input_tokens,
+           cached_input_tokens = @cached_input_tokens, cache_write_input_tokens = @cache_write_input_tokens,
+           output_tokens = @output_tokens, latency_ms = @latency_ms, http_status = @http_status
+         WHERE event_id = @event_id AND state = 'pending'`,
+      ),
+      insertSettled: this.db.prepare(
+        `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros, cost_micros,
+           input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, latency_ms, http_status)
+         VALUES (@event_id, @token_id, @ts, @type, @provider, @endpoint, @model, 'settled', @reserved_micros, @cost_micros,
+           @input_tokens, @cached_input_tokens, @cache_write_input_tokens, @output_tokens, @latency_ms, @http_status)`,
+      ),
+      enqueue: this.db.prepare("INSERT OR IGNORE INTO telemetry_queue (event_id, token_id, cost_micros, payload) VALUES (?, ?, ?, ?)"),
+      pending: this.db.prepare("SELECT * FROM ledger WHERE token_id = ? AND state = 'pending'"),
+      spent: this.db.prepare("SELECT COALESCE(SUM(cost_micros), 0) AS spent, COUNT(*) AS calls FROM ledger WHERE token_id = ? AND state = 'settled'"),
+      peek: this.db.prepare("SELECT seq, event_id, payload FROM telemetry_queue WHERE token_id = ? ORDER BY seq LIMIT ?"),
+      queued: this.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(cost_micros), 0) AS cost FROM telemetry_queue WHERE token_id = ?"),
+      queuedOther: this.db.prepare("SELECT COUNT(*) AS n FROM telemetry_queue WHERE token_id <> ?"),
+      ack: this.db.prepare("DELETE FROM telemetry_queue WHERE seq = ?"),
+      getMeta: this.db.prepare("SELECT value FROM meta WHERE key = ?"),
+      setMeta: this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+      ledger: this.db.prepare("SELECT * FROM ledger WHERE token_id = ? ORDER BY ts, event_id"),
+    };
+  }
+
+  insertPending(row: Pick<LedgerRow, "event_id" | "token_id" | "ts" | "type" | "provider" | "endpoint" | "model" | "reserved_micros">): void {
+    this.stmts.insertPending.run(row);
+  }
+
+  /** Settles a pending call and queues its telemetry event, in one transaction (a crash keeps both or neither). */
+  readonly settle = (row: LedgerRow, event: TelemetryEvent | undefined): void => {
+    this.db.transaction(() => {
+      const changed = this.stmts.settle.run(row).changes;
+      if (changed === 0) this.stmts.insertSettled.run(row);
+      if (event) this.stmts.enqueue.run(event.event_id, row.token_id, event.cost_micros, JSON.stringify(event));
+    })();
+  };
+
+  pendingCalls(tokenId: string): LedgerRow[] {
+    return this.stmts.pending.all(tokenId) as LedgerRow[];
+  }
+
+  totals(tokenId: string): { spent: number; calls: number } {
+    return this.stmts.spent.get(tokenId) as { spent: number; calls: number };
+  }
+
+  /** The oldest queued events of `tokenId`. */
+  peekQueue(tokenId: string, limit: number): { seq: number; event_id: string; payload: string }[] {
+    return this.stmts.peek.all(tokenId, limit) as { seq: number; event_id: string; payload: string }[];
+  }
+
+  queueSize(tokenId: string): { count: number; cost_micros: number; other_tokens: number } {
+    const mine = this.stmts.queued.get(tokenId) as { n: number; cost: number };
+    const other = this.stmts.queuedOther.get(tokenId) as { n: number };
+    return { count: mine.n, cost_micros: mine.cost, other_tokens: other.n };
+  }
+
+  ackQueued(seqs: number[]): void {
+    this.db.transaction(() => {
+      for (const seq of seqs) this.stmts.ack.run(seq);
+    })();
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.stmts.getMeta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+
+  ledger(tokenId: string): LedgerRow[] {
+    return this.stmts.ledger.all(tokenId) as LedgerRow[];
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,86 @@
+import type { TokenUsage } from "@iron/protocol";
+import type { Provider } from "./endpoints.js";
+
+/** The provider's usage counters as seen so far (a stream reports them across several events). */
+export type RawUsage = Record<string, number>;
+
+const FIELDS = [
+  "prompt_tokens", "completion_tokens", "input_tokens", "output_tokens",
+  "cache_creation_input_tokens", "cache_read_input_tokens",
+] as const;
+
+function numberOr(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
+}
+
+/** Finds a usage object in a response body or stream event and merges its counters into `into`. Returns true when one was found. */
+export function mergeUsage(into: RawUsage, message: unknown): boolean {
+  if (typeof message !== "object" || message === null) return false;
+  const m = message as Record<string, unknown>;
+  const nested = (key: string): unknown => (typeof m[key] === "object" && m[key] !== null ? (m[key] as Record<string, unknown>).usage : undefined);
+  const usage = m.usage ?? nested("response") ?? nested("message");
+  if (typeof usage !== "object" || usage === null) return false;
+  const u = usage as Record<string, unknown>;
+  for (const field of FIELDS) {
+    const v = numberOr(u[field]);
+    if (v !== undefined) into[field] = v;
+  }
+  const details = (u.prompt_tokens_details ?? u.input_tokens_details) as Record<string, unknown> | undefined;
+  const cached = numberOr(details?.cached_tokens);
+  if (cached !== undefined) into.cached_tokens = cached;
+  return true;
+}
+
+/** Normalises provider counters: `input_tokens` always counts the whole prompt, cached and cache-write tokens included. */
+export function normalizeUsage(provider: Provider, raw: RawUsage): TokenUsage | undefined {
+  if (provider === "anthropic") {
+    if (raw.input_tokens === undefined && raw.output_tokens === undefined) return undefined;
+    const read = raw.cache_read_input_tokens ?? 0;
+    const write = raw.cache_creation_input_tokens ?? 0;
+    return {
+      input_tokens: (raw.input_tokens ?? 0) + read + write,
+      cached_input_tokens: read,
+      cache_write_input_tokens: write,
+      output_tokens: raw.output_tokens ?? 0,
+    };
+  }
+  const input = raw.prompt_tokens ?? raw.input_tokens;
+  if (input === undefined) return undefined;
+  return {
+    input_tokens: input,
+    cached_input_tokens: raw.cached_tokens ?? 0,
+    cache_write_input_tokens: 0,
+    output_tokens: raw.completion_tokens ?? raw.output_tokens ?? 0,
+  };
+}
+
+/**
+ * Watches an SSE stream as it passes through and collects the usage its events
+ * carry. Only `data:` lines that mention "usage" are parsed.
+ */
+export class SseUsageScanner {
+  readonly raw: RawUsage = {};
+  private readonly decoder = new TextDecoder();
+  private partial = "";
+
+  feed(chunk: Uint8Array): void {
+    const text = this.partial + this.decoder.decode(chunk, { stream: true });
+    const lines = text.split("\n");
+    this.partial = lines.pop() ?? "";
+    for (const line of lines) this.line(line);
+  }
+
+  end(): void {
+    this.line(this.partial + this.decoder.decode());
+    this.partial = "";
+  }
+
+  private line(line: string): void {
+    if (!line.startsWith("data:") || !line.includes('"usage"')) return;
+    try {
+      mergeUsage(this.raw, JSON.parse(line.slice(5)));
+    } catch {
+      /* not JSON: not ours to judge, the client gets it as it is */
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { DEFAULT_PRICES } from "./pricing-table.js";
+
+const MicrosPerMillionTokens = z.number().int().nonnegative();
+
+/** One model's prices, in integer micro-USD per 1M tokens. */
+export const ModelPrice = z
+  .object({
+    provider: z.enum(["openai", "anthropic"]),
+    input: MicrosPerMillionTokens,
+    /** Prompt tokens read from the provider's cache; defaults to `input`. */
+    cached_input: MicrosPerMillionTokens.optional(),
+    /** Prompt tokens written to the provider's cache (Anthropic); defaults to `input`. */
+    cache_write_input: MicrosPerMillionTokens.optional(),
+    output: MicrosPerMillionTokens,
+    /** The most output tokens one call can produce; bounds a reservation when the request sets no limit. */
+    max_output_tokens: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ModelPrice = z.infer<typeof ModelPrice>;
+
+/** Model name → price. */
+export const PriceTable = z.record(z.string().min(1), ModelPrice);
+export type PriceTable = z.infer<typeof PriceTable>;
+
+/** A prices file: `{ "models": { "<model>": ModelPrice } }`; its entries replace or add to the defaults. */
+export const PricesFile = z.object({ models: PriceTable }).strict();
+export type PricesFile = z.infer<typeof PricesFile>;
+
+/** Token counts of one call. `input_tokens` is the total prompt, including cached and cache-write tokens. */
+export interface TokenUsage {
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_write_input_tokens: number;
+  output_tokens: number;
+}
+
+export { DEFAULT_PRICES };
+
+/** The defaults with a prices file's entries laid over them. */
+export function mergePrices(overrides: PriceTable | undefined): PriceTable {
+  return { ...DEFAULT_PRICES, ...(overrides ?? {}) };
+}
+
+// Dated snapshots and aliases share their family's price: gpt-4o-2024-08-06, claude-sonnet-4-20250514, claude-3-5-haiku-latest.
+const VERSION_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
+
+/** The price of `model`: an exact entry, else the entry for the name without a date / `-latest` suffix; undefined when unknown. */
+export function findPrice(table: PriceTable, model: string): ModelPrice | undefined {
+  const exact = table[model];
+  if (exact) return exact;
+  const base = model.replace(VERSION_SUFFIX, "");
+  return base === model ? undefined : table[base];
+}
+
+/**
+ * The cost of a call in integer micro-USD, rounded up once over the whole call
+ * (so a call is never priced below its exact cost and rounding never compounds).
+ */
+export function costMicros(price: ModelPrice, usage: TokenUsage): number {
+  const cached = Math.min(usage.cached_input_tokens, usage.input_tokens);
+  const cacheWrite = Math.min(usage.cache_write_input_tokens, usage.input_tokens - cached);
+  const plain = usage.input_tokens - cached - cacheWrite;
+  const scaled =
+    BigInt(plain) * BigInt(price.input) +
+    BigInt(cached) * BigInt(price.cached_input ?? price.input) +
+    BigInt(cacheWrite) * BigInt(price.cache_write_input ?? price.input) +
+    BigInt(usage.output_tokens) * BigInt(price.output);
+  const million = 1_000_000n;
+  return Number((scaled + million - 1n) / million);
+}
+
+/** The most expensive entry per input and per output token, for pricing unknown models conservatively. */
+export function highestPrice(table: PriceTable): ModelPrice {
+  const entries = Object.values(table);
+  return {
+    provider: "openai",
+    input: Math.max(0, ...entries.map((p) => Math.max(p.input, p.cached_input ?? 0, p.cache_write_input ?? 0))),
+    output: Math.max(0, ...entries.map((p) => p.output)),
+    max_output_tokens: Math.max(0, ...entries.map((p) => p.max_output_tokens)),
+  };
+}

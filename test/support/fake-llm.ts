@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** Token counts the fake reports for the next calls (OpenAI and Anthropic shapes are derived from it). */
+export interface FakeUsage {
+  input: number;
+  cached: number;
+  /** Anthropic only: prompt tokens written to the cache. */
+  cacheWrite: number;
+  output: number;
+}
+
+export interface FakeLlm {
+  /** `http://127.0.0.1:<port>/v1`: the OpenAI base URL. */
+  openaiBaseUrl: string;
+  /** `http://127.0.0.1:<port>`: the Anthropic base URL. */
+  anthropicBaseUrl: string;
+  /** Calls that reached the fake, per path. */
+  hits: Record<string, number>;
+  totalHits(): number;
+  /** The last request body and headers each path received. */
+  lastRequest: Record<string, { body: Record<string, unknown>; headers: IncomingMessage["headers"] }>;
+  usage: FakeUsage;
+  /** When set, a stream sends its first event and then waits for this promise before sending the rest. */
+  holdStream: Promise<void> | undefined;
+  /** When set, the next calls answer with this status and an error body. */
+  failWith: number | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * A fake OpenAI + Anthropic upstream on 127.0.0.1 (a test peer, not a mock of
+ * our code): chat completions, responses and embeddings in OpenAI's shapes,
+ * messages in Anthropic's, each with streaming (SSE) where the API has it.
+ */
+export async function startFakeLlm(): Promise<FakeLlm> {
+  const fake: FakeLlm = {
+    openaiBaseUrl: "",
+    anthropicBaseUrl: "",
+    hits: {},
+    totalHits: () => Object.values(fake.hits).reduce((a, b) => a + b, 0),
+    lastRequest: {},
+    usage: { input: 100, cached: 0, cacheWrite: 0, output: 20 },
+    holdStream: undefined,
+    failWith: undefined,
+    close: async () => undefined,
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const path = req.url ?? "/";
+      fake.hits[path] = (fake.hits[path] ?? 0) + 1;
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+      } catch {
+        /* keep {} */
+      }
+      fake.lastRequest[path] = { body, headers: req.headers };
+      void answer(fake, path, body, res);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  fake.openaiBaseUrl = `http://127.0.0.1:${port}/v1`;
+  fake.anthropicBaseUrl = `http://127.0.0.1:${port}`;
+  fake.close = () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return fake;
+}
+
+async function answer(fake: FakeLlm, path: string, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+  if (fake.failWith) return json(res, fake.failWith, { error: { message: "fake upstream failure", type: "server_error" } });
+  const u = fake.usage;
+  const model = String(body.model ?? "");
+  const stream = body.stream === true;
+  switch (path) {
+    case "/v1/chat/completions": {
+      const usage = { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output, prompt_tokens_details: { cached_tokens: u.cached } };
+      if (!stream) return json(res, 200, { id: "chatcmpl-1", object: "chat.completion", model, choices: [{ index: 0, message: { role: "assistant", content: "hello" }, finish_reason: "stop" }], usage });
+      const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+      const base = { id: "chatcmpl-1", object: "chat.completion.chunk", model };
+      const events = [
+        { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "hel" }, finish_reason: null }], ...(includeUsage ? { usage: null } : {}) },
+        { ...base, choices: [{ index: 0, delta: { content: "lo" }, finish_reason: null }], ...(includeUsage ? { usage: null } : {}) },
+        { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }], ...(includeUsage ? { usage: null } : {}) },
+        ...(includeUsage ? [{ ...base, choices: [], usage }] : []),
+      ];
+      return sse(fake, res, events.map((e) => `data: ${JSON.stringify(e)}\n\n`).concat("data: [DONE]\n\n"));
+    }
+    case "/v1/responses": {
+      const usage = { input_tokens: u.input, input_tokens_details: { cached_tokens: u.cached }, output_tokens: u.output, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: u.input + u.output };
+      const response = { id: "resp_1", object: "response", model, status: "completed", output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "hello" }] }], usage };
+      if (!stream) return json(res, 200, response);
+      return sse(fake, res, [
+        `event: response.created\ndata: ${JSON.stringify({ type: "response.created", response: { ...response, status: "in_progress", usage: null } })}\n\n`,
+        `event: response.output_text.delta\ndata: ${JSON.stringify({ type: "response.output_text.delta", delta: "hello" })}\n\n`,
+        `event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", response })}\n\n`,
+      ]);
+    }
+    case "/v1/embeddings":
+      return json(res, 200, { object: "list", model, data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }], usage: { prompt_tokens: u.input, total_tokens: u.input } });
+    case "/v1/messages": {
+      const uncached = u.input - u.cached - u.cacheWrite;
+      const usage = { input_tokens: uncached, cache_creation_input_tokens: u.cacheWrite, cache_read_input_tokens: u.cached, output_tokens: u.output };
+      const message = { id: "msg_1", type: "message", role: "assistant", model, content: [{ type: "text", text: "hello" }], stop_reason: "end_turn", usage };
+      if (!stream) return json(res, 200, message);
+      return sse(fake, res, [
+        `event: message_start\ndata: ${JSON.stringify({ type: "message_start", message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } })}\n\n`,
+        `event: content_block_start\ndata: ${JSON.stringify({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } })}\n\n`,
+        `event: content_block_delta\ndata: ${JSON.stringify({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "hello" } })}\n\n`,
+        `event: content_block_stop\ndata: ${JSON.stringify({ type: "content_block_stop", index: 0 })}\n\n`,
+        `event: message_delta\ndata: ${JSON.stringify({ type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { output_tokens: u.output } })}\n\n`,
+        `event: message_stop\ndata: ${JSON.stringify({ type: "message_stop" })}\n\n`,
+      ]);
+    }
+    default:
+      return json(res, 404, { error: { message: `fake has no ${path}` } });
+  }
+}
+
+function json(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function sse(fake: FakeLlm, res: ServerResponse, events: string[]): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const [first, ...rest] = events;
+  res.write(first);
+  if (fake.holdStream) await fake.holdStream;
+  for (const event of rest) res.write(event);
+  res.end();
+}
