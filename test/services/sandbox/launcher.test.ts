@@ -23,8 +23,8 @@ interface Run {
 function run(args: string[]): Promise<Run> {
   const child = spawn(launcher, args, { stdio: ["ignore", "pipe", "pipe", "pipe"], env: { PATH: "/usr/bin:/bin" } });
   const out = { stdout: "", stderr: "", status: "" };
-  child.stdout.on("data", (c: Buffer) => (out.stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (out.stderr += c.toString()));
+  child.stdout?.on("data", (c: Buffer) => (out.stdout += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (out.stderr += c.toString()));
   child.stdio[3]?.on("data", (c: Buffer) => (out.status += c.toString()));
   return new Promise((resolve) => child.on("close", (code) => resolve({ code, ...out })));
 }
