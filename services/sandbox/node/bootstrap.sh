@@ -1,0 +1,238 @@
+#!/bin/sh
+# Iron Cage sandbox: node bootstrap.
+#
+# Proves a Linux node can carry the sandbox and installs it: detects the distro
+# (apt on Debian/Ubuntu, dnf on Amazon Linux 2023/RHEL/Fedora), checks kernel >= 5.13
+# with Landlock enabled, installs libseccomp >= 2.5, installs the sandbox artifact
+# (checksum verified), runs `iron-sandbox --probe` and a self-test, writes a JSON status
+# file, and exits non-zero with a message naming what the node lacks.
+#
+# Used as cloud-init user-data (AWS) and as an init step (docker, kubernetes).
+#
+# Usage: bootstrap.sh [--check-only]
+#   --check-only   decide only (kernel, Landlock, distro); install nothing
+#
+# Environment:
+#   IRON_SANDBOX_ARTIFACT         path or http(s) URL of iron-sandbox-<version>-linux-<arch>.tar.gz
+#   IRON_SANDBOX_ARTIFACT_SHA256  its SHA-256 (default: read from "$IRON_SANDBOX_ARTIFACT.sha256")
+#   IRON_SANDBOX_PREFIX           install directory (default /opt/iron-sandbox)
+#   IRON_SANDBOX_BINDIR           where the iron-sandbox link goes (default /usr/local/bin)
+#   IRON_BOOTSTRAP_STATUS         status file (default /var/lib/iron-sandbox/status.json)
+# For tests only, honoured when IRON_BOOTSTRAP_TEST=1 (injected facts instead of this machine's):
+#   IRON_BOOTSTRAP_KERNEL         kernel release, as `uname -r` would print it
+#   IRON_BOOTSTRAP_LSM            the LSM list, as /sys/kernel/security/lsm would read
+#
+# Exit status: 0 ready, 1 the node lacks something (named on stderr and in the status file), 2 usage.
+set -u
+
+STATUS_FILE=${IRON_BOOTSTRAP_STATUS:-/var/lib/iron-sandbox/status.json}
+PREFIX=${IRON_SANDBOX_PREFIX:-/opt/iron-sandbox}
+BINDIR=${IRON_SANDBOX_BINDIR:-/usr/local/bin}
+ARTIFACT=${IRON_SANDBOX_ARTIFACT:-}
+MIN_KERNEL_MAJOR=5
+MIN_KERNEL_MINOR=13
+MIN_LIBSECCOMP="2.5"
+
+check_only=no
+case "${1:-}" in
+  "") ;;
+  --check-only) check_only=yes ;;
+  -h|--help) sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//;/^set -u/d'; exit 0 ;;
+  *) echo "bootstrap.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+esac
+
+lacks=""      # newline-separated list of what the node lacks
+kernel="" lsm="" distro="" pkg="" libseccomp="" landlock_abi="" probe_json="null" installed=""
+
+log() { printf 'iron-sandbox bootstrap: %s\n' "$*" >&2; }
+lack() { log "MISSING: $*"; lacks="${lacks}${lacks:+
+}$*"; }
+
+json_string() { # prints $1 as a JSON string
+  printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g' | tr '\n\t' '  ')"
+}
+
+json_or_null() { if [ -n "$1" ]; then json_string "$1"; else printf 'null'; fi; }
+
+write_status() { # $1: ok | failed | checked
+  mkdir -p "$(dirname "$STATUS_FILE")" || return
+  {
+    printf '{"status":%s,"lacks":[' "$(json_string "$1")"
+    first=yes
+    printf '%s\n' "$lacks" | while IFS= read -r item; do
+      [ -n "$item" ] || continue
+      [ "$first" = yes ] || printf ','
+      first=no
+      json_string "$item"
+    done
+    printf '],"kernel":%s,"lsm":%s,"distro":%s,"package_manager":%s,' \
+      "$(json_or_null "$kernel")" "$(json_or_null "$lsm")" "$(json_or_null "$distro")" "$(json_or_null "$pkg")"
+    printf '"libseccomp":%s,"landlock_abi":%s,"installed":%s,"probe":%s,"checked_at":%s}\n' \
+      "$(json_or_null "$libseccomp")" "${landlock_abi:-null}" "$(json_or_null "$installed")" "$probe_json" \
+      "$(json_string "$(date -u +%Y-%m-%dT%H:%M:%SZ)")"
+  } > "$STATUS_FILE.tmp" && mv "$STATUS_FILE.tmp" "$STATUS_FILE"
+}
+
+finish() {
+  if [ -n "$lacks" ]; then
+    write_status failed
+    log "this node cannot run the sandbox; it lacks: $(printf '%s\n' "$lacks" | awk 'NR > 1 { printf "; " } { printf "%s", $0 }')"
+    log "status written to $STATUS_FILE"
+    exit 1
+  fi
+  write_status "$1"
+  log "$2 (status: $STATUS_FILE)"
+  exit 0
+}
+
+# version_at_least A B: true when dotted version A >= B (numeric parts, first two compared)
+version_at_least() {
+  a_major=$(printf '%s' "$1" | sed -n 's/^\([0-9][0-9]*\).*/\1/p')
+  a_minor=$(printf '%s' "$1" | sed -n 's/^[0-9][0-9]*\.\([0-9][0-9]*\).*/\1/p')
+  b_major=${2%%.*}
+  b_minor=${2#*.}
+  [ -n "$a_major" ] || return 1
+  [ "$a_major" -gt "$b_major" ] || { [ "$a_major" -eq "$b_major" ] && [ "${a_minor:-0}" -ge "$b_minor" ]; }
+}
+
+# --- facts (injectable for tests) ----------------------------------------------
+testing=no
+[ "${IRON_BOOTSTRAP_TEST:-}" = 1 ] && testing=yes
+for var in IRON_BOOTSTRAP_KERNEL IRON_BOOTSTRAP_LSM; do
+  eval "value=\${$var:-}"
+  # shellcheck disable=SC2154
+  if [ -n "$value" ] && [ "$testing" = no ]; then log "ignoring $var: injected facts are honoured only with IRON_BOOTSTRAP_TEST=1"; fi
+done
+if [ "$testing" = yes ] && [ -n "${IRON_BOOTSTRAP_KERNEL:-}" ]; then kernel=$IRON_BOOTSTRAP_KERNEL; else kernel=$(uname -r); fi
+if [ "$testing" = yes ] && [ -n "${IRON_BOOTSTRAP_LSM:-}" ]; then
+  lsm=$IRON_BOOTSTRAP_LSM
+elif [ -r /sys/kernel/security/lsm ]; then
+  lsm=$(cat /sys/kernel/security/lsm)
+fi
+
+# --- decide: kernel, Landlock, distro --------------------------------------------
+if [ "$(uname -s)" != Linux ]; then lack "Linux (this is $(uname -s))"; fi
+if ! version_at_least "$kernel" "$MIN_KERNEL_MAJOR.$MIN_KERNEL_MINOR"; then
+  lack "kernel >= $MIN_KERNEL_MAJOR.$MIN_KERNEL_MINOR for Landlock (found $kernel)"
+fi
+if [ -n "$lsm" ]; then
+  case ",$lsm," in
+    *,landlock,*) ;;
+    *) lack "Landlock enabled in the kernel's LSM list (found: $lsm; boot with lsm=landlock,$lsm)" ;;
+  esac
+else
+  log "the LSM list is unreadable (securityfs not mounted); the launcher's probe will tell whether Landlock is on"
+fi
+
+if [ -r /etc/os-release ]; then
+  distro=$(. /etc/os-release && printf '%s %s' "${ID:-unknown}" "${VERSION_ID:-}")
+  family=$(. /etc/os-release && printf '%s %s' "${ID:-}" "${ID_LIKE:-}")
+else
+  distro="unknown"
+  family=""
+fi
+case " $family " in
+  *" debian "*|*" ubuntu "*) pkg=apt ;;
+  *" amzn "*|*" rhel "*|*" fedora "*|*" centos "*) pkg=dnf ;;
+  *) lack "a supported distribution (Debian/Ubuntu with apt, Amazon Linux 2023/RHEL with dnf; found $distro)" ;;
+esac
+
+if [ -n "$lacks" ] || [ "$check_only" = yes ]; then
+  finish checked "checks passed: kernel $kernel, ${lsm:-LSM list unknown}, $distro"
+fi
+
+# --- install libseccomp ------------------------------------------------------------
+if [ "$(id -u)" != 0 ]; then lack "root privileges to install packages (run as root)"; finish failed ""; fi
+case $pkg in
+  apt)
+    log "installing libseccomp2 with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    if apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends libseccomp2 >&2; then
+      libseccomp=$(dpkg-query -W -f='${Version}' libseccomp2 2>/dev/null)
+    else
+      lack "libseccomp >= $MIN_LIBSECCOMP (apt-get install libseccomp2 failed)"
+    fi
+    ;;
+  dnf)
+    log "installing libseccomp with dnf"
+    if command -v dnf >/dev/null 2>&1; then installer=dnf; else installer=yum; fi
+    if "$installer" install -y -q libseccomp >&2; then
+      libseccomp=$(rpm -q --qf '%{VERSION}' libseccomp 2>/dev/null)
+    else
+      lack "libseccomp >= $MIN_LIBSECCOMP ($installer install libseccomp failed)"
+    fi
+    ;;
+esac
+if [ -n "$libseccomp" ] && ! version_at_least "$libseccomp" "$MIN_LIBSECCOMP"; then
+  lack "libseccomp >= $MIN_LIBSECCOMP (the distribution offers $libseccomp)"
+fi
+[ -z "$lacks" ] || finish failed ""
+
+# --- install the artifact ------------------------------------------------------------
+fetch() { # $1 source (path or URL), $2 destination
+  case $1 in
+    http://*|https://*)
+      if command -v curl >/dev/null 2>&1; then curl -fsSL -o "$2" "$1"
+      elif command -v wget >/dev/null 2>&1; then wget -q -O "$2" "$1"
+      else log "neither curl nor wget is installed"; return 1; fi ;;
+    *) cp "$1" "$2" ;;
+  esac
+}
+
+if [ -z "$ARTIFACT" ]; then
+  if [ -x "$PREFIX/iron-sandbox" ]; then
+    log "IRON_SANDBOX_ARTIFACT not set; checking the sandbox already installed in $PREFIX"
+  else
+    lack "the sandbox artifact (set IRON_SANDBOX_ARTIFACT to the tarball's path or URL)"
+    finish failed ""
+  fi
+else
+  work=$(mktemp -d) || { lack "a writable temp dir"; finish failed ""; }
+  trap 'rm -rf "$work"' EXIT
+  if ! fetch "$ARTIFACT" "$work/artifact.tar.gz"; then lack "the sandbox artifact (cannot fetch $ARTIFACT)"; finish failed ""; fi
+  expected=${IRON_SANDBOX_ARTIFACT_SHA256:-}
+  if [ -z "$expected" ] && fetch "$ARTIFACT.sha256" "$work/artifact.sha256" 2>/dev/null; then
+    expected=$(cut -d' ' -f1 < "$work/artifact.sha256")
+  fi
+  actual=$(sha256sum "$work/artifact.tar.gz" | cut -d' ' -f1)
+  if [ -z "$expected" ]; then
+    lack "the artifact's checksum (set IRON_SANDBOX_ARTIFACT_SHA256 or publish $ARTIFACT.sha256)"
+    finish failed ""
+  fi
+  if [ "$expected" != "$actual" ]; then
+    lack "an intact artifact (SHA-256 $actual, expected $expected)"
+    finish failed ""
+  fi
+  mkdir -p "$PREFIX" && tar -xzf "$work/artifact.tar.gz" -C "$PREFIX" --strip-components=1 --no-same-owner || {
+    lack "a writable $PREFIX to unpack the artifact into"
+    finish failed ""
+  }
+  mkdir -p "$BINDIR" && ln -sf "$PREFIX/iron-sandbox" "$BINDIR/iron-sandbox"
+  log "installed the sandbox in $PREFIX (SHA-256 $actual)"
+fi
+installed="$PREFIX/iron-sandbox"
+
+# --- probe and self-test --------------------------------------------------------------
+if ! probe_json=$("$installed" --probe 2>&1); then
+  case $probe_json in
+    "{"*) ;; # it printed its facts and said the node is not ok; the checks below name what is missing
+    *) lack "a launcher that runs here ($installed --probe: $probe_json)"; probe_json=null; finish failed "" ;;
+  esac
+fi
+landlock_abi=$(printf '%s' "$probe_json" | sed -n 's/.*"landlock_abi":\([0-9][0-9]*\).*/\1/p')
+probe_libseccomp=$(printf '%s' "$probe_json" | sed -n 's/.*"libseccomp":"\([^"]*\)".*/\1/p')
+[ -n "$probe_libseccomp" ] && libseccomp=$probe_libseccomp
+if [ "${landlock_abi:-0}" -lt 1 ]; then
+  lack "Landlock enabled (the kernel reports no Landlock ABI; add landlock to the lsm= boot parameter)"
+fi
+case $probe_json in *'"seccomp":true'*) ;; *) lack "seccomp filter support in the kernel" ;; esac
+if ! version_at_least "$libseccomp" "$MIN_LIBSECCOMP"; then lack "libseccomp >= $MIN_LIBSECCOMP (the launcher loaded $libseccomp)"; fi
+[ -z "$lacks" ] || finish failed ""
+
+if ! out=$("$installed" --quiet -- /bin/sh -c 'echo self-test' 2>&1) || [ "$out" != self-test ]; then
+  lack "a working sandbox (self-test: a confined /bin/sh did not run: $out)"
+elif "$installed" --quiet -- /bin/cat /etc/os-release >/dev/null 2>&1; then
+  lack "a confining sandbox (self-test: a confined program could read /etc/os-release)"
+fi
+
+finish ok "ready: kernel $kernel, Landlock ABI $landlock_abi, libseccomp $libseccomp, $distro"
