@@ -32,7 +32,11 @@ export async function startRuntimeProcess(options: { token: string; stateDir: st
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/healthz`, 30_000);
+    const exitedEarly = proc.exited.then((code) => {
+      throw new Error(`it exited with code ${code}`);
+    });
+    exitedEarly.catch(() => undefined); // once started, a later exit is not an error here
+    await Promise.race([waitForHttp(`${url}/healthz`, 30_000), exitedEarly]);
   } catch (err) {
     await proc.stop();
     throw new Error(`iron-runtime did not start: ${(err as Error).message}\n${proc.output()}`);

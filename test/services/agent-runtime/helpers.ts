@@ -1,0 +1,28 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A fresh temp directory for a runtime's state (SQLite) and files. */
+export function tempDir(prefix = "iron-rt-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** POSTs JSON to a daemon route and returns status, headers and parsed body. */
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, headers: res.headers, json };
+}
+
+export const chat = (model: string, maxTokens: number, extra: Record<string, unknown> = {}) => ({
+  model,
+  max_tokens: maxTokens,
+  messages: [{ role: "user", content: "Say hello." }],
+  ...extra,
+});
