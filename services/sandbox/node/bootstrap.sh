@@ -231,8 +231,8 @@ if ! version_at_least "$libseccomp" "$MIN_LIBSECCOMP"; then lack "libseccomp >= 
 
 if ! out=$("$installed" --quiet -- /bin/sh -c 'echo self-test' 2>&1) || [ "$out" != self-test ]; then
   lack "a working sandbox (self-test: a confined /bin/sh did not run: $out)"
-elif "$installed" --quiet -- /bin/cat /etc/os-release >/dev/null 2>&1; then
-  lack "a confining sandbox (self-test: a confined program could read /etc/os-release)"
+elif "$installed" --quiet -- /bin/cat /etc/passwd >/dev/null 2>&1; then
+  lack "a confining sandbox (self-test: a confined program could read /etc/passwd)"
 fi
 
 finish ok "ready: kernel $kernel, Landlock ABI $landlock_abi, libseccomp $libseccomp, $distro"
