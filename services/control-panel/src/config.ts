@@ -96,14 +96,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as unset, as a shell `FOO=` usually means.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = Env.safeParse(cleaned);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${String(i.path[0] ?? "environment")}: ${i.message}`);
-    throw new ConfigError([...new Set(problems)]);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0] ?? "environment")}: ${i.message}`);
+  if (("IRON_ADMIN_EMAIL" in cleaned) !== ("IRON_ADMIN_PASSWORD" in cleaned)) {
+    problems.push("IRON_ADMIN_EMAIL and IRON_ADMIN_PASSWORD: set both (to bootstrap the first admin) or neither");
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
-  if ((e.IRON_ADMIN_EMAIL === undefined) !== (e.IRON_ADMIN_PASSWORD === undefined)) {
-    throw new ConfigError(["IRON_ADMIN_EMAIL and IRON_ADMIN_PASSWORD: set both (to bootstrap the first admin) or neither"]);
-  }
   return {
     port: e.PORT,
     host: e.HOST,

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPublicKey, verify as cryptoVerify, randomInt } from "node:crypto";
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import pg from "pg";
+import { AgentTokenClaims, TOKEN_ISSUER, type TelemetryEvent } from "@iron/protocol";
+import { event, startPanel, type Panel } from "./helpers.js";
+
+let p: Panel;
+let base: string;
+beforeAll(async () => {
+  p = await startPanel({ IRON_PUBLIC_URL: "https://panel.example.com" });
+  base = await p.app.listen({ host: "127.0.0.1", port: 0 });
+  p.app.ctx.bus.start();
+});
+afterAll(async () => p?.close());
+
+const post = (url: string, credential: string, body: unknown) =>
+  fetch(`${base}${url}`, { method: "POST", headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+
+describe("over real HTTP", () => {
+  it("keeps spent_micros exactly equal to the de-duplicated sum under 200 concurrent posts to one token", async () => {
+    const t = await p.agentToken(p.admin, 50_000_000);
+    const pool: TelemetryEvent[] = Array.from({ length: 600 }, () => event({ cost_micros: randomInt(1, 100_000) }));
+    // Every post carries 5 events drawn from a shared pool, so posts overlap and race on the same event ids.
+    const batches = Array.from({ length: 200 }, () => Array.from({ length: 5 }, () => pool[randomInt(pool.length)]!));
+    const responses = await Promise.all(batches.map((events) => post("/api/telemetry", t.token, { events })));
+    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ accepted: number; duplicates: number }>));
+    expect(responses.map((r) => r.status).filter((s) => s !== 202)).toEqual([]);
+    const distinct = new Map(batches.flat().map((e) => [e.event_id, e.cost_micros]));
+    const expected = [...distinct.values()].reduce((a, b) => a + b, 0);
+    expect(bodies.reduce((a, b) => a + b.accepted, 0)).toBe(distinct.size);
+    expect(bodies.reduce((a, b) => a + b.accepted + b.duplicates, 0)).toBe(1000);
+    const self = await (await fetch(`${base}/api/tokens/self`, { headers: { authorization: `Bearer ${t.token}` } })).json();
+    expect(self).toMatchObject({ spent_micros: expected, budget_micros: 50_000_000 });
+    const client = new pg.Client({ connectionString: p.databaseUrl });
+    await client.connect();
+    const { rows } = await client.query("SELECT count(*)::int AS n, sum(cost_micros)::bigint::text AS s FROM telemetry_events WHERE token_id = $1", [t.id]);
+    await client.end();
+    expect(rows[0]).toEqual({ n: distinct.size, s: String(expected) });
+  });
+
+  it("issues agent tokens that verify offline against the published JWKS (jose, and node:crypto by hand)", async () => {
+    const t = await p.agentToken(p.admin, 123_456, { agent_id: "offline-agent", expires_in: 600 });
+    const { payload, protectedHeader } = await jwtVerify(t.token, createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`)), { issuer: TOKEN_ISSUER });
+    expect(protectedHeader.alg).toBe("EdDSA");
+    const claims = AgentTokenClaims.parse(payload);
+    expect(claims).toMatchObject({ jti: t.id, sub: "offline-agent", budget_micros: 123_456, kind: "agent", panel_url: "https://panel.example.com" });
+    expect(claims.exp! - claims.iat).toBe(600);
+
+    // Independently of any JWT library: Ed25519 over `header.payload` with the JWK whose kid matches.
+    const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string; x: string; crv: string; kty: string }[] };
+    const jwk = jwks.keys.find((k) => k.kid === decodeProtectedHeader(t.token).kid)!;
+    const key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: "jwk" });
+    const [h, pl, sig] = t.token.split(".");
+    expect(cryptoVerify(null, Buffer.from(`${h}.${pl}`), key, Buffer.from(sig!, "base64url"))).toBe(true);
+    const tampered = Buffer.from(JSON.stringify({ ...claims, budget_micros: 999_999_999 })).toString("base64url");
+    expect(cryptoVerify(null, Buffer.from(`${h}.${tampered}`), key, Buffer.from(sig!, "base64url"))).toBe(false);
+  });
+
+  it("streams new events over SSE to those allowed to see them", async () => {
+    const u = await p.user("user");
+    const mine = await p.agentToken(u.token, 1_000_000);
+    const theirs = await p.agentToken(p.admin, 1_000_000);
+    const controller = new AbortController();
+    // EventSource-style auth through the query string.
+    const res = await fetch(`${base}/api/events?access_token=${u.token}`, { signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${needle}`);
+        text += decoder.decode(value);
+      }
+    };
+    await readUntil(": connected");
+    const foreign = event();
+    const own = event({ cost_micros: 42 });
+    expect((await post("/api/telemetry", theirs.token, { events: [foreign] })).status).toBe(202);
+    expect((await post("/api/telemetry", mine.token, { events: [own] })).status).toBe(202);
+    await readUntil(own.event_id);
+    controller.abort();
+    expect(text).toContain("event: telemetry");
+    expect(text).not.toContain(foreign.event_id);
+    const data = text.split("\n").find((l) => l.startsWith("data: ") && l.includes(own.event_id))!;
+    expect(JSON.parse(data.slice(6))).toMatchObject({ event_id: own.event_id, token_id: mine.id, cost_micros: 42 });
+    const anonymous = await fetch(`${base}/api/events`);
+    expect(anonymous.status).toBe(401);
+  });
+});
