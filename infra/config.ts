@@ -15,6 +15,9 @@ export type Target = (typeof TARGETS)[number];
 
 export const SANDBOX_NODE_OS = ["al2023", "ubuntu-24.04", "debian-12"] as const;
 
+/** Images the targets run when `iron:images` does not override them. */
+export const DEFAULT_IMAGES = { postgres: "postgres:16", redis: "redis:7", nginx: "nginx:1.27", base: "node:20-bookworm-slim" } as const;
+
 /** Images a target pulls or builds; each may be overridden for private registries or air-gapped hosts. */
 export const IMAGE_KEYS = ["controlPanel", "agentRuntime", "sandbox", "pilot", "postgres", "redis", "nginx", "base"] as const;
 export type ImageKey = (typeof IMAGE_KEYS)[number];
@@ -24,6 +27,9 @@ const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, "must be a DNS name such as iron.example.com");
 const imageRef = z.string().regex(/^[a-z0-9][a-z0-9._\-/:@]*$/i, "must be an image reference such as registry.example.com/iron/control-panel:1.2.3");
+
+/** A value that may be a Pulumi secret: plain in the engine, `{ secure: … }` in a stack file. */
+const secretString = z.union([z.string().min(1), z.strictObject({ secure: z.string() })], { error: "must be a string (set it with `pulumi config set --secret`)" });
 
 /** Aliases operators are likely to type for a strategy id. */
 const STRATEGY_ALIASES: Record<string, StrategyId> = { "full-platform": "full" };
@@ -46,6 +52,11 @@ const schema = z
       })
       .default({ count: 1, instanceType: "t3.small", os: "al2023" }),
     domain: hostname.optional(),
+    publishAddress: z.ipv4({ error: "must be an IPv4 address such as 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)" }).default("127.0.0.1"),
+    adminEmail: z.email({ error: "must be an e-mail address" }).default("admin@iron.local"),
+    agentToken: secretString.optional(),
+    openaiApiKey: secretString.optional(),
+    anthropicApiKey: secretString.optional(),
   })
   .strict();
 
@@ -75,14 +86,21 @@ export function stackFile(stack: string): string {
   return `stacks/Pulumi.${stack}.yaml`;
 }
 
-/**
- * Validates raw `iron:*` values (keys without the `iron:` prefix) for `stack`.
- * Throws ConfigError listing every problem, or returns the resolved config with
- * the packages and install order the catalog derives from it.
- */
-export function resolveConfig(stack: string, raw: Record<string, unknown>): ResolvedConfig {
+export interface ConfigReport {
+  /** The parsed config, when the values themselves are valid. */
+  config?: IronConfig;
+  /** The packages the config selects, in install order (empty when the config is invalid). */
+  packages: PackageId[];
+  /** Invalid keys and values. */
+  problems: string[];
+  /** Dependencies of the selected packages that the stack leaves unsatisfied. */
+  violations: string[];
+}
+
+/** Validates raw `iron:*` values (keys without the `iron:` prefix) and reports every problem; never throws. */
+export function checkConfig(raw: Record<string, unknown>): ConfigReport {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(stack, parsed.error.issues.map((issue) => describeIssue(issue, raw)));
+  if (!parsed.success) return { packages: [], problems: parsed.error.issues.map((issue) => describeIssue(issue, raw)), violations: [] };
   const config = parsed.data;
   const problems: string[] = [];
   const strategy = STRATEGIES[config.strategy];
@@ -97,12 +115,22 @@ export function resolveConfig(stack: string, raw: Record<string, unknown>): Reso
     problems.push(`iron:mode: "pilot" runs the Control Panel and Agent Runtime in one process; strategy sandbox-only has neither. Use mode production`);
   }
 
-  const packages = selectPackages(config);
-  const violations = validateDeployment({ packages, controlPanelUrl: config.controlPanelUrl, telemetry: config.telemetry });
-  problems.push(...violations.map((v) => describeViolation(v, config.exclude)));
-  if (problems.length > 0) throw new ConfigError(stack, problems);
+  const packages = installOrder(selectPackages(config));
+  const violations = validateDeployment({ packages, controlPanelUrl: config.controlPanelUrl, telemetry: config.telemetry })
+    .map((v) => describeViolation(v, config.exclude));
+  return { config, packages, problems, violations };
+}
 
-  return { ...config, stack, packages: installOrder(packages), installOrder: installOrder(packages) };
+/**
+ * Validates raw `iron:*` values for `stack`. Throws ConfigError listing every
+ * problem, or returns the resolved config with the packages and install order
+ * the catalog derives from it.
+ */
+export function resolveConfig(stack: string, raw: Record<string, unknown>): ResolvedConfig {
+  const report = checkConfig(raw);
+  const problems = [...report.problems, ...report.violations];
+  if (!report.config || problems.length > 0) throw new ConfigError(stack, problems);
+  return { ...report.config, stack, packages: report.packages, installOrder: report.packages };
 }
 
 function selectPackages(config: IronConfig): PackageId[] {

@@ -16,11 +16,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 interface Options { stack: string; target?: string; json?: boolean }
 
-/** The package a resource belongs to: the `iron:package` tag or name prefix the targets give their blocks. */
+/** The package a resource belongs to: its `iron/package` label, else the package its name starts with (blocks are named so). */
 function packageOf(resource: CapturedResource, packages: PackageId[]): PackageId | "shared" {
-  const tagged = (resource.inputs.labels as Record<string, string> | undefined)?.["iron/package"];
+  const labels = resource.inputs.labels;
+  const tagged = Array.isArray(labels) ? (labels as { label?: string; value?: string }[]).find((l) => l.label === "iron/package")?.value : undefined;
   if (tagged && packages.includes(tagged as PackageId)) return tagged as PackageId;
-  return packages.find((p) => resource.name.startsWith(p)) ?? "shared";
+  return [...packages].sort((a, b) => b.length - a.length).find((p) => resource.name.startsWith(p)) ?? "shared";
 }
 
 async function plan(opts: Options): Promise<number> {

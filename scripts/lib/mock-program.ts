@@ -9,6 +9,7 @@
  * Pulumi.yaml's nodeargs) by the test that proves the program loads as
  * `pulumi up` will load it.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -68,7 +69,7 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
       newResource(args) {
         const urn = `urn:pulumi:${options.stack}::iron::${args.type}::${args.name}`;
         resources.push({ type: args.type, name: args.name, urn, parents: [], custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
-        return { id: `${args.name}-id`, state: { ...args.inputs } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name) } };
       },
       call(args) {
         return args.inputs as Record<string, unknown>;
@@ -90,7 +91,21 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
     outputs[name] = await resolveOutput(output);
     if (await pulumi.isSecret(output)) secretOutputs.push(name);
   }
+  // Resources that wait on others (dependsOn) register later: drain the RPC queue before reporting.
+  await pulumi.runtime.disconnect();
   return { stack: options.stack, outputs, secretOutputs, resources };
+}
+
+/**
+ * Outputs a real provider computes that the program reads back. Generated
+ * secrets get a recognisable value so tests can prove they never appear in a
+ * plain (non-secret) input.
+ */
+function providerOutputs(type: string, name: string): Record<string, unknown> {
+  if (type === "random:index/randomPassword:RandomPassword") return { result: `mocksecret${name.replace(/[^a-z0-9]/gi, "")}${randomBytes(4).toString("hex")}` };
+  if (type === "docker:index/image:Image") return { repoDigest: `${name}@sha256:${"0".repeat(64)}` };
+  if (type === "docker:index/remoteImage:RemoteImage") return { imageId: `sha256:${"1".repeat(64)}` };
+  return {};
 }
 
 function resolveOutput<T>(output: pulumi.Output<T>): Promise<T> {

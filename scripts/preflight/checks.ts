@@ -4,7 +4,7 @@
  * Each check says found vs required and, when not ok, what to do about it.
  */
 import { PACKAGES, requirement, type PackageId } from "../../infra/catalog.js";
-import type { ConfigReport, IronConfig } from "../../infra/config.js";
+import { DEFAULT_IMAGES, type ConfigReport, type IronConfig } from "../../infra/config.js";
 import type { ArtifactFacts, HostFacts, ServiceFacts } from "./facts.js";
 import { imageTag, satisfies } from "./versions.js";
 
@@ -27,9 +27,6 @@ export interface PreflightInput {
   services: ServiceFacts;
   artifacts: ArtifactFacts;
 }
-
-/** Default images per target building block; `iron:images` overrides them. */
-export const DEFAULT_IMAGES = { postgres: "postgres:16", redis: "redis:7" } as const;
 
 export function preflightChecks(input: PreflightInput): Check[] {
   const { report } = input;

@@ -1,0 +1,40 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Cache, CacheArgs } from "../target.js";
+import { dockerImage } from "./image.js";
+import { assertImageMajor } from "./versions.js";
+
+export interface DockerCacheArgs extends CacheArgs {
+  image: string;
+  network: docker.Network;
+}
+
+/** Redis in a container: password from the environment (never on the command line), append-only persistence. */
+export class DockerCache extends pulumi.ComponentResource implements Cache {
+  readonly resource: pulumi.Resource = this;
+  readonly url: pulumi.Output<string>;
+
+  constructor(name: string, args: DockerCacheArgs, opts: pulumi.ComponentResourceOptions) {
+    super("iron:docker:Cache", name, {}, opts);
+    assertImageMajor("iron:images.redis", args.image, args.minMajor, "Redis");
+    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+    const volume = new docker.Volume(`${name}-data`, { name: `${name}-data` }, { parent: this, retainOnDelete: true });
+    const image = dockerImage(`${name}-image`, { kind: "ref", ref: args.image }, "", this);
+    const container = new docker.Container(name, {
+      name,
+      image: image.ref,
+      envs: pulumi.secret(pulumi.interpolate`REDIS_PASSWORD=${password.result}`.apply((p) => [p])),
+      command: ["sh", "-c", 'exec redis-server --requirepass "$REDIS_PASSWORD" --appendonly yes'],
+      volumes: [{ volumeName: volume.name, containerPath: "/data" }],
+      networksAdvanced: [{ name: args.network.name, aliases: [name] }],
+      healthcheck: { tests: ["CMD-SHELL", 'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG'], interval: "2s", timeout: "3s", retries: 30 },
+      restart: "unless-stopped",
+      wait: true,
+      waitTimeout: 60,
+      labels: [{ label: "iron/package", value: "control-panel" }],
+    }, { parent: this });
+    this.url = pulumi.secret(pulumi.interpolate`redis://:${password.result}@${name}:6379`);
+    this.registerOutputs({ container: container.id });
+  }
+}

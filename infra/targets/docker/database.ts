@@ -1,0 +1,43 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Database, DatabaseArgs } from "../target.js";
+import { dockerImage } from "./image.js";
+import { assertImageMajor } from "./versions.js";
+
+export interface DockerDatabaseArgs extends DatabaseArgs {
+  image: string;
+  network: docker.Network;
+}
+
+/** PostgreSQL in a container with a persistent volume, a generated password and a readiness check. */
+export class DockerDatabase extends pulumi.ComponentResource implements Database {
+  readonly resource: pulumi.Resource = this;
+  readonly url: pulumi.Output<string>;
+  readonly host: pulumi.Output<string>;
+  readonly port: pulumi.Output<number>;
+
+  constructor(name: string, args: DockerDatabaseArgs, opts: pulumi.ComponentResourceOptions) {
+    super("iron:docker:Database", name, {}, opts);
+    assertImageMajor("iron:images.postgres", args.image, args.minMajor, "PostgreSQL");
+    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+    const volume = new docker.Volume(`${name}-data`, { name: `${name}-data` }, { parent: this, retainOnDelete: true });
+    const image = dockerImage(`${name}-image`, { kind: "ref", ref: args.image }, "", this);
+    const container = new docker.Container(name, {
+      name,
+      image: image.ref,
+      envs: pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password.result}`.apply((p) => [p, `POSTGRES_USER=${args.name}`, `POSTGRES_DB=${args.name}`])),
+      volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
+      networksAdvanced: [{ name: args.network.name, aliases: [name] }],
+      healthcheck: { tests: ["CMD-SHELL", `pg_isready -U ${args.name} -d ${args.name}`], interval: "2s", timeout: "3s", retries: 30 },
+      restart: "unless-stopped",
+      wait: true,
+      waitTimeout: 120,
+      labels: [{ label: "iron/package", value: "control-panel" }],
+    }, { parent: this });
+    this.host = pulumi.output(name);
+    this.port = pulumi.output(5432);
+    this.url = pulumi.secret(pulumi.interpolate`postgres://${args.name}:${password.result}@${name}:5432/${args.name}`);
+    this.registerOutputs({ host: this.host, port: this.port, container: container.id });
+  }
+}

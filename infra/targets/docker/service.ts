@@ -1,0 +1,80 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { Service, ServiceArgs } from "../target.js";
+import { dockerImage, httpHealthcheck } from "./image.js";
+
+export interface DockerServiceArgs extends ServiceArgs {
+  network: docker.Network;
+  /** Docker object names are prefixed with this (one deployment per stack on a host). */
+  prefix: string;
+  publishAddress: string;
+  /** Host port to publish on when public. */
+  hostPort: number;
+  root: string;
+}
+
+/**
+ * A long-running container built from the package's Dockerfile, reachable on
+ * the stack's network under its name, published on the host when public, with
+ * an optional one-shot predecessor (same image) that must finish first.
+ */
+export class DockerService extends pulumi.ComponentResource implements Service {
+  readonly resource: pulumi.Resource = this;
+  readonly url: pulumi.Output<string>;
+  readonly internalUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: DockerServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("iron:docker:Service", name, {}, opts);
+    const image = dockerImage(`${name}-image`, args.image, args.root, this);
+    const envs = environment(args.env, args.secretEnv);
+    const network = [{ name: args.network.name, aliases: [name] }];
+    const labels = [{ label: "iron/package", value: args.package }];
+    const dependsOn = [...args.dependsOn, image.resource];
+
+    if (args.predecessor) {
+      // attach: the provider waits for the one-shot container to exit before anything that depends on it.
+      const step = new docker.Container(`${name}-${args.predecessor.name}`, {
+        name: `${args.prefix}-${name}-${args.predecessor.name}`,
+        image: image.ref,
+        command: args.predecessor.command,
+        envs,
+        networksAdvanced: network,
+        labels: [...labels, { label: "iron/step", value: args.predecessor.name }],
+        attach: true,
+        logs: true,
+        mustRun: false,
+        restart: "no",
+      }, { parent: this, dependsOn });
+      dependsOn.push(step);
+    }
+
+    const container = new docker.Container(name, {
+      name: `${args.prefix}-${name}`,
+      image: image.ref,
+      command: args.command,
+      envs,
+      networksAdvanced: network,
+      ports: args.public ? [{ internal: args.port, external: args.hostPort, ip: args.publishAddress }] : [],
+      healthcheck: httpHealthcheck(args.port, args.healthPath),
+      securityOpts: args.securityOpts,
+      labels,
+      restart: "unless-stopped",
+      wait: true,
+      waitTimeout: 120,
+    }, { parent: this, dependsOn });
+
+    const host = args.publishAddress === "0.0.0.0" ? "localhost" : args.publishAddress;
+    this.url = pulumi.output(args.public ? `http://${host}:${args.hostPort}` : `http://${name}:${args.port}`);
+    this.internalUrl = pulumi.output(`http://${name}:${args.port}`);
+    this.registerOutputs({ url: this.url, internalUrl: this.internalUrl, container: container.id });
+  }
+}
+
+/** KEY=value list for a container; secret as a whole when any value is a secret. */
+export function environment(env: Record<string, pulumi.Input<string>>, secretEnv: Record<string, pulumi.Input<string>>): pulumi.Output<string[]> {
+  const pairs = (vars: Record<string, pulumi.Input<string>>) =>
+    pulumi.all(Object.entries(vars).map(([k, v]) => pulumi.output(v).apply((value) => `${k}=${value}`)));
+  const plain = pairs(env);
+  if (Object.keys(secretEnv).length === 0) return plain;
+  return pulumi.secret(pulumi.all([plain, pairs(secretEnv)]).apply(([a, b]) => [...a, ...b]));
+}
