@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeLlm, type FakeLlm } from "../../support/fake-llm.js";
+import { startRuntimeProcess, type RuntimeProcess } from "../../support/agent-runtime.js";
+import { startPanelProcess, type PanelProcess } from "../../support/control-panel-process.js";
+import { stopAll, waitFor } from "../../support/processes.js";
+import { chat, post, tempDir } from "./helpers.js";
+
+let fake: FakeLlm;
+let panel: PanelProcess;
+
+beforeAll(async () => {
+  fake = await startFakeLlm();
+  panel = await startPanelProcess();
+});
+afterAll(async () => {
+  await stopAll();
+  await fake.close();
+});
+
+interface TokenView { spent_micros: number; status: string }
+interface TelemetryPage { items: { event_id: string; cost_micros: number; type: string }[]; next_cursor: string | null }
+
+function runtimeFor(token: string, stateDir: string, extra: string[] = []): Promise<RuntimeProcess> {
+  return startRuntimeProcess({
+    token,
+    stateDir,
+    args: [
+      "--control-panel-url", panel.url, "--openai-base-url", fake.openaiBaseUrl, "--anthropic-base-url", fake.anthropicBaseUrl,
+      "--telemetry-interval-ms", "50", "--telemetry-retry-ms", "100", "--telemetry-timeout-ms", "2000", "--panel-refresh-ms", "200", ...extra,
+    ],
+  });
+}
+
+/** Every event the panel stored for a token. */
+async function panelEvents(tokenId: string): Promise<TelemetryPage["items"]> {
+  return (await panel.get<TelemetryPage>(`/api/telemetry?token_id=${tokenId}&limit=1000`)).items;
+}
+
+async function someCalls(rt: RuntimeProcess, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const res = i % 2 === 0
+      ? await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 100))
+      : await post(`${rt.url}/anthropic/v1/messages`, chat("claude-3-5-haiku", 100, { stream: true }));
+    expect(res.status).toBe(200);
+  }
+}
+
+describe("telemetry to the real Control Panel", () => {
+  it("verifies the token with the panel's keys, and the panel's spend equals the ledger's to the micro-dollar", async () => {
+    const { id, token } = await panel.issueToken(5_000_000);
+    const rt = await runtimeFor(token, tempDir());
+    await waitFor("the token to be verified with the panel's JWKS", async () => (await rt.status()).token.verification === "verified");
+    fake.usage = { input: 1234, cached: 100, cacheWrite: 50, output: 77 };
+    await someCalls(rt, 6);
+    fake.failWith = 500;
+    expect((await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 100))).status).toBe(500);
+    fake.failWith = undefined;
+    expect((await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o", 1_000_000))).status).toBe(402);
+    await waitFor("the queue to drain", async () => (await rt.status()).telemetry.queued === 0);
+
+    const local = await rt.status();
+    const remote = await panel.get<TokenView>(`/api/tokens/${id}`);
+    expect(local.spent_micros).toBeGreaterThan(0);
+    expect(remote.spent_micros).toBe(local.spent_micros);
+    const events = await panelEvents(id);
+    expect(events).toHaveLength(8);
+    expect(events.filter((e) => e.type === "llm_call")).toHaveLength(6);
+    expect(events.filter((e) => e.type === "llm_error")).toHaveLength(1);
+    expect(events.filter((e) => e.type === "budget_exceeded")).toHaveLength(1);
+    expect(local.telemetry.state).toBe("enabled");
+    await rt.stop();
+  });
+
+  it("panel down: calls still succeed, telemetry disables after 3 failures, and a restart delivers every event exactly once", async () => {
+    const { id, token } = await panel.issueToken(5_000_000);
+    const stateDir = tempDir();
+    const rt = await runtimeFor(token, stateDir);
+    await waitFor("the panel's keys", async () => (await rt.status()).token.verification === "verified");
+    fake.usage = { input: 500, cached: 0, cacheWrite: 0, output: 50 };
+    await someCalls(rt, 2);
+    await waitFor("the first events to be delivered", async () => (await rt.status()).telemetry.sent === 2);
+
+    await panel.stop();
+    await someCalls(rt, 10);
+    await waitFor("telemetry to disable itself", async () => (await rt.status()).telemetry.state === "disabled");
+    const disabled = await rt.status();
+    expect(disabled.telemetry.consecutive_failures).toBe(3);
+    expect(disabled.telemetry.reason).toMatch(/3 consecutive failed attempts/);
+    expect(disabled.telemetry.queued).toBe(10);
+    await someCalls(rt, 2); // still fine, and queued
+    expect((await rt.status()).telemetry.queued).toBe(12);
+    const localSpent = (await rt.status()).spent_micros;
+    await rt.stop();
+    expect(rt.proc.output().match(/telemetry disabled for this process/g)).toHaveLength(1);
+
+    await panel.start();
+    const again = await runtimeFor(token, stateDir);
+    await waitFor("the queue to drain after the restart", async () => (await again.status()).telemetry.queued === 0);
+    const events = await panelEvents(id);
+    expect(events).toHaveLength(14);
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(14);
+    expect((await panel.get<TokenView>(`/api/tokens/${id}`)).spent_micros).toBe(localSpent);
+    expect((await again.status()).spent_micros).toBe(localSpent);
+    await again.stop();
+  });
+
+  it("refuses a revoked token once the panel says so, also after a restart", async () => {
+    const { id, token } = await panel.issueToken(5_000_000);
+    const stateDir = tempDir();
+    const rt = await runtimeFor(token, stateDir);
+    await waitFor("the panel's keys", async () => (await rt.status()).token.verification === "verified");
+    await someCalls(rt, 1);
+    await panel.revoke(id);
+    await waitFor("the runtime to learn of the revocation", async () => (await rt.status()).token.status === "revoked");
+    const hits = fake.totalHits();
+    const refused = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ error: { code: "token_revoked" } });
+    expect(fake.totalHits()).toBe(hits);
+    const spent = (await rt.status()).spent_micros;
+    await rt.stop();
+
+    const again = await runtimeFor(token, stateDir);
+    expect((await again.status()).spent_micros).toBe(spent);
+    expect((await post(`${again.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10))).status).toBe(403);
+    expect(fake.totalHits()).toBe(hits);
+    await again.stop();
+  });
+});
