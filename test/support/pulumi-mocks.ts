@@ -1,0 +1,74 @@
+/**
+ * Runs the Pulumi program for a shipped stack file under the mock runtime, in a
+ * child process started exactly as Pulumi's language host starts it (nodeargs
+ * from Pulumi.yaml), and returns what it registered.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { CapturedResource, MockRun } from "../../scripts/lib/mock-program.js";
+import { projectNodeArgs } from "../../scripts/lib/mock-program.js";
+
+const run = promisify(execFile);
+export const repoRoot = new URL("../..", import.meta.url).pathname;
+
+/** The marker Pulumi puts around a secret value in resource inputs. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export interface StackRun extends MockRun {
+  stderr: string;
+}
+
+export async function runStack(stack: string, overrides: Record<string, unknown> = {}): Promise<StackRun> {
+  const sets = Object.entries(overrides).flatMap(([k, v]) => ["--set", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`]);
+  const { stdout, stderr } = await run(process.execPath, [...projectNodeArgs(repoRoot), "scripts/run-with-mocks.ts", "--stack", stack, ...sets], {
+    cwd: repoRoot, maxBuffer: 64 << 20,
+  });
+  return { ...(JSON.parse(stdout) as MockRun), stderr };
+}
+
+/** Runs a stack that must fail; returns its error output. */
+export async function failStack(stack: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  try {
+    await runStack(stack, overrides);
+  } catch (err) {
+    return (err as { stderr: string }).stderr;
+  }
+  throw new Error(`stack ${stack} with ${JSON.stringify(overrides)} was expected to fail`);
+}
+
+export function isSecretWrapper(value: unknown): value is { value: unknown } {
+  return !!value && typeof value === "object" && SECRET_SIG_KEY in value;
+}
+
+/** Inputs with secret wrappers replaced by their values (for asserting on wiring). */
+export function unwrap(value: unknown): unknown {
+  if (isSecretWrapper(value)) return unwrap(value.value);
+  if (Array.isArray(value)) return value.map(unwrap);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
+  return value;
+}
+
+/** Every place a string containing `needle` sits in `value` outside a secret wrapper. */
+export function plainOccurrences(value: unknown, needle: string, path = ""): string[] {
+  if (isSecretWrapper(value)) return [];
+  if (typeof value === "string") return value.includes(needle) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => plainOccurrences(v, needle, `${path}[${i}]`));
+  if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => plainOccurrences(v, needle, `${path}.${k}`));
+  return [];
+}
+
+export function find(run: MockRun, type: string, name: string): CapturedResource {
+  const found = run.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}; have: ${run.resources.map((r) => `${r.type}:${r.name}`).join(", ")}`);
+  return found;
+}
+
+export function containers(run: MockRun): CapturedResource[] {
+  return run.resources.filter((r) => r.type === "docker:index/container:Container");
+}
+
+/** A container's environment as a map (secret or not). */
+export function envOf(resource: CapturedResource): Record<string, string> {
+  const envs = (unwrap(resource.inputs.envs) ?? []) as string[];
+  return Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
