@@ -1,0 +1,41 @@
+import { CreateTokenResponse, type CreateTokenRequest } from "@iron/protocol";
+import { usd, when } from "../format.js";
+import { agentId, budgetMicros, expiresInSeconds, tokenName } from "../inputs.js";
+import { displayPath } from "../paths.js";
+import { openSession, type GlobalOptions } from "../session.js";
+import { saveToken } from "../token-store.js";
+
+export interface GenerateOptions extends GlobalOptions {
+  budget: string;
+  name?: string;
+  agent?: string;
+  expires?: string;
+  /** commander's `--no-save` sets this to false. */
+  save: boolean;
+}
+
+/**
+ * `POST /api/tokens`, then saves the token in `~/.iron/tokens`. For people, the token alone goes to stdout (so
+ * `TOKEN=$(iron token generate --budget 5)` works) and the summary to stderr.
+ */
+export async function generateToken(options: GenerateOptions): Promise<void> {
+  const request: CreateTokenRequest = { budget_micros: budgetMicros("--budget", options.budget) };
+  if (options.name !== undefined) request.name = tokenName(options.name);
+  if (options.agent !== undefined) request.agent_id = agentId(options.agent);
+  if (options.expires !== undefined) request.expires_in = expiresInSeconds(options.expires);
+
+  const session = await openSession(options);
+  const { apiKey } = await session.credential();
+  const created = await session.call("Generating a token", "POST", "/api/tokens", { schema: CreateTokenResponse, body: request, bearer: apiKey });
+  if (options.save) {
+    await saveToken(session.paths.tokens, { ...created, api_url: session.api.url, saved_at: new Date().toISOString() });
+  }
+  const savedTo = options.save ? session.paths.tokens : null;
+  const { style } = session.ui;
+  session.ui.note(
+    `${style.green("Token issued")}: ${created.id} for agent ${created.agent_id}${created.name ? ` (${created.name})` : ""}, ` +
+      `budget ${usd(created.budget_micros)}, expires ${when(created.expires_at, "never")}.\n` +
+      (savedTo ? `Saved to ${displayPath(savedTo)} (mode 0600).` : "Not saved (--no-save): copy it now, it is not shown again."),
+  );
+  session.ui.result({ ...created, budget_usd: usd(created.budget_micros).slice(1), saved_to: savedTo }, () => created.token);
+}

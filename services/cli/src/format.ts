@@ -1,0 +1,13 @@
+import { microsToUsd } from "@iron/protocol";
+
+/** `$100`, `$0.25`: micros as dollars for people. */
+export function usd(micros: number): string {
+  return `$${microsToUsd(micros)}`;
+}
+
+/** An ISO timestamp as `2026-01-31 12:00 UTC`, or `never` / `-` for null. */
+export function when(iso: string | null, none = "-"): string {
+  if (!iso) return none;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}

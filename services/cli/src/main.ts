@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { CommanderError } from "commander";
+import { CliError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
+import { buildProgram } from "./program.js";
+
+/** Prints an error the way the user asked for (text or `--json`) and returns the exit code. */
+function report(err: unknown, json: boolean): number {
+  if (err instanceof CommanderError) {
+    // commander has printed its message (and the help) already.
+    return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
+  }
+  const known = err instanceof CliError ? err : undefined;
+  const message = known?.message ?? `unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+  const exitCode = known?.exitCode ?? EXIT.error;
+  if (json) {
+    const error = { code: known?.code ?? "internal", message, ...(known?.hint ? { hint: known.hint } : {}), exit_code: exitCode };
+    process.stderr.write(`${JSON.stringify({ error })}\n`);
+  } else {
+    process.stderr.write(`iron: error: ${message}\n${known?.hint ? `  fix: ${known.hint}\n` : ""}`);
+  }
+  return exitCode;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = report(err, argv.includes("--json"));
+  }
+}
+
+void main(process.argv);
