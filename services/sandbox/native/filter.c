@@ -26,17 +26,11 @@ static const unsigned long namespace_flags[] = {
     CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
 };
 
-#define FAMILY_LIMIT 64 /* above every AF_* the kernel knows (AF_MAX is 46 in 6.x) */
-
 static int add(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned count, const struct scmp_arg_cmp *cmp,
                const char *what, char *err, size_t err_len) {
     int rc = seccomp_rule_add_array(ctx, action, nr, count, cmp);
     if (rc < 0) snprintf(err, err_len, "seccomp rule for %s refused: %s", what, strerror(-rc));
     return rc;
-}
-
-static int family_allowed(const struct policy *p, unsigned long family) {
-    return family == AF_UNIX || (p->network && (family == AF_INET || family == AF_INET6));
 }
 
 scmp_filter_ctx filter_build(const struct policy *p, char *err, size_t err_len) {
@@ -63,14 +57,20 @@ scmp_filter_ctx filter_build(const struct policy *p, char *err, size_t err_len) 
         struct scmp_arg_cmp cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL, tty_injections[i]);
         if (add(ctx, action, SCMP_SYS(ioctl), 1, &cmp, "ioctl TIOCSTI/TIOCLINUX", err, err_len) < 0) goto fail;
     }
-    /* Socket families: AF_UNIX always, AF_INET/AF_INET6 only with networking on (Landlock then rules TCP ports). */
-    for (unsigned long family = 0; family < FAMILY_LIMIT; family++) {
-        if (family_allowed(p, family)) continue;
-        struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_EQ, family);
-        if (add(ctx, action, SCMP_SYS(socket), 1, &cmp, "socket family", err, err_len) < 0) goto fail;
+    /* Socket families: AF_UNIX always, AF_INET/AF_INET6 only with networking on (Landlock then rules TCP ports).
+     * Ranges, not one rule per family: fewer rules, a shorter filter, a faster start. */
+    if (!p->network) {
+        struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+        if (add(ctx, action, SCMP_SYS(socket), 1, &not_unix, "socket family", err, err_len) < 0) goto fail;
+    } else {
+        for (unsigned long family = 0; family < AF_INET6; family++) { /* 0, 3..9: neither AF_UNIX nor AF_INET */
+            if (family == AF_UNIX || family == AF_INET) continue;
+            struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_EQ, family);
+            if (add(ctx, action, SCMP_SYS(socket), 1, &cmp, "socket family", err, err_len) < 0) goto fail;
+        }
+        struct scmp_arg_cmp beyond = SCMP_A0(SCMP_CMP_GT, AF_INET6);
+        if (add(ctx, action, SCMP_SYS(socket), 1, &beyond, "socket family", err, err_len) < 0) goto fail;
     }
-    struct scmp_arg_cmp beyond = SCMP_A0(SCMP_CMP_GE, FAMILY_LIMIT);
-    if (add(ctx, action, SCMP_SYS(socket), 1, &beyond, "socket family", err, err_len) < 0) goto fail;
     return ctx;
 fail:
     seccomp_release(ctx);
