@@ -39,8 +39,9 @@ export class PanelClient {
     return parseOrThrow(TelemetryIngestResponse, await this.call("POST", "/api/telemetry", body), "/api/telemetry");
   }
 
+  /** Drops open connections, failing any request still waiting on the panel. */
   close(): Promise<void> {
-    return this.dispatcher.close();
+    return this.dispatcher.destroy();
   }
 
   private async call(method: "GET" | "POST", path: string, body?: string, auth = true): Promise<unknown> {

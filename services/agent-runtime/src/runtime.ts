@@ -27,6 +27,8 @@ export interface RuntimeStatus {
 }
 
 const META_JWKS = "jwks";
+/** The longest a shutdown waits for a last telemetry batch. */
+const SHUTDOWN_FLUSH_MS = 2000;
 const metaBudget = (tokenId: string) => `budget_micros:${tokenId}`;
 const metaStatus = (tokenId: string) => `status:${tokenId}`;
 
@@ -146,7 +148,7 @@ export class Runtime {
     if (this.closed) return;
     this.closed = true;
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    await this.telemetry.stop(options.flush ?? true);
+    await this.telemetry.stop(options.flush ?? true, Math.min(this.config.telemetryTimeoutMs, SHUTDOWN_FLUSH_MS));
     await Promise.all([this.panel?.close(), this.upstream.close()]);
     this.store.close();
   }

@@ -81,13 +81,24 @@ export class TelemetrySender {
     };
   }
 
-  /** Stops the timers; with `flush`, makes one last attempt to deliver what is queued. */
-  async stop(flush: boolean): Promise<void> {
+  /**
+   * Stops the timers; with `flush`, makes one last attempt to deliver what is queued.
+   * Waits at most `graceMs` in all: a hanging panel must not hold up a shutdown (undelivered events stay queued).
+   */
+  async stop(flush: boolean, graceMs: number): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.inFlight;
-    if (flush && this.state === "enabled") await this.sendOneBatch();
-    this.state = this.state === "enabled" ? "off" : this.state;
+    const last = (async () => {
+      await this.inFlight;
+      if (flush && this.state === "enabled") await this.sendOneBatch();
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([last, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    if (this.state === "enabled") {
+      this.state = "off";
+      this.reason = "the runtime is shutting down";
+    }
   }
 
   private schedule(delayMs: number): void {

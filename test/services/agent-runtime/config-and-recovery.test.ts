@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startFakeLlm, type FakeLlm } from "../../support/fake-llm.js";
+import { createTestIssuer, type TestIssuer } from "../../support/agent-token.js";
+import { runRuntimeCli, startRuntimeProcess } from "../../support/agent-runtime.js";
+import { freePort } from "../../support/ports.js";
+import { stopAll, waitFor } from "../../support/processes.js";
+import { chat, post, tempDir } from "./helpers.js";
+
+let fake: FakeLlm;
+let issuer: TestIssuer;
+let jwksFile: string;
+
+beforeAll(async () => {
+  fake = await startFakeLlm();
+  issuer = await createTestIssuer();
+  jwksFile = issuer.writeJwks(join(tempDir(), "jwks.json"));
+});
+afterAll(async () => {
+  await stopAll();
+  await fake.close();
+});
+
+const upstreams = () => ["--openai-base-url", fake.openaiBaseUrl, "--anthropic-base-url", fake.anthropicBaseUrl, "--log-level", "warn"];
+
+describe("configuration is validated at start", () => {
+  it("--help teaches the flags, the environment and how to point an agent at the runtime", async () => {
+    const { code, output } = await runRuntimeCli(["serve", "--help"], {});
+    expect(code).toBe(0);
+    for (const text of ["--state-dir", "--openai-base-url", "IRON_TOKEN", "IRON_CONTROL_PANEL_URL", "/openai/v1", "--jwks-file"]) expect(output).toContain(text);
+  });
+
+  it("names what to change and exits 2 on a missing token, a bad flag or an unverifiable token", async () => {
+    const missing = await runRuntimeCli(["serve", "--state-dir", tempDir()], {});
+    expect(missing.code).toBe(2);
+    expect(missing.output).toContain("IRON_TOKEN is required");
+
+    const { token } = await issuer.issue(1000);
+    const badPort = await runRuntimeCli(["serve", "--port", "99999", "--state-dir", tempDir()], { IRON_TOKEN: token });
+    expect(badPort.code).toBe(2);
+    expect(badPort.output).toContain("--port / IRON_RUNTIME_PORT");
+
+    const badUrl = await runRuntimeCli(["serve", "--openai-base-url", "ftp://x", "--state-dir", tempDir()], { IRON_TOKEN: token });
+    expect(badUrl.output).toContain("--openai-base-url / IRON_OPENAI_BASE_URL: must be an http(s) URL");
+
+    const noKeys = await runRuntimeCli(["serve", "--state-dir", tempDir()], { IRON_TOKEN: token });
+    expect(noKeys.code).toBe(2);
+    expect(noKeys.output).toMatch(/cannot verify IRON_TOKEN.*--jwks-file.*--trust-unverified-token/s);
+
+    const stranger = await (await createTestIssuer()).issue(1000);
+    const forged = await runRuntimeCli(["serve", "--jwks-file", jwksFile, "--state-dir", tempDir()], { IRON_TOKEN: stranger.token });
+    expect(forged.code).toBe(2);
+    expect(forged.output).toContain("does not verify");
+
+    const notAJwt = await runRuntimeCli(["serve", "--state-dir", tempDir()], { IRON_TOKEN: "sk-not-a-token" });
+    expect(notAJwt.output).toContain("IRON_TOKEN is not a JWT");
+
+    const pricesFile = join(tempDir(), "prices.json");
+    writeFileSync(pricesFile, JSON.stringify({ models: { "my-model": { provider: "openai", input: -1, output: 1 } } }));
+    const badPrices = await runRuntimeCli(["serve", "--jwks-file", jwksFile, "--prices-file", pricesFile, "--state-dir", tempDir()], { IRON_TOKEN: token });
+    expect(badPrices.code).toBe(2);
+    expect(badPrices.output).toMatch(/models\.my-model\.input/);
+  });
+
+  it("prices a model from a prices file and, with --unknown-models highest-price, an unknown model at the table's top prices", async () => {
+    const pricesFile = join(tempDir(), "prices.json");
+    writeFileSync(pricesFile, JSON.stringify({ models: { "house-model": { provider: "openai", input: 1_000_000, output: 2_000_000, max_output_tokens: 1000 } } }));
+    const { token } = await issuer.issue(10_000_000);
+    const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--jwks-file", jwksFile, "--prices-file", pricesFile, "--unknown-models", "highest-price", ...upstreams()] });
+    fake.usage = { input: 1000, cached: 0, cacheWrite: 0, output: 500 };
+    const house = await post(`${rt.url}/openai/v1/chat/completions`, chat("house-model", 500));
+    expect(house.headers.get("x-iron-cost-micros")).toBe("2000"); // 1000 × $1/M + 500 × $2/M
+    const unknown = await post(`${rt.url}/openai/v1/chat/completions`, chat("mystery-model", 500));
+    expect(unknown.status).toBe(200);
+    // The highest input price of any kind (Opus cache writes, $18.75/M) and the highest output price ($75/M).
+    expect(unknown.headers.get("x-iron-cost-micros")).toBe("56250");
+    await rt.stop();
+  });
+
+  it("--trust-unverified-token runs without keys and says so in /status", async () => {
+    const { token } = await (await createTestIssuer()).issue(1000);
+    const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--trust-unverified-token", ...upstreams()] });
+    expect((await rt.status()).token.verification).toBe("trusted");
+    await rt.stop();
+  });
+
+  it("answers 503 until it can verify the token when the panel has never been reachable", async () => {
+    const { token } = await (await createTestIssuer()).issue(1000);
+    const deadPanel = `http://127.0.0.1:${await freePort()}`;
+    const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--control-panel-url", deadPanel, ...upstreams()] });
+    const hits = fake.totalHits();
+    const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
+    expect(res.status).toBe(503);
+    expect(res.json).toMatchObject({ error: { code: "token_unverified" } });
+    expect(fake.totalHits()).toBe(hits);
+    expect((await rt.status()).token.verification).toBe("pending");
+    await rt.stop();
+  });
+
+  it("refuses calls with an expired token", async () => {
+    const { token } = await issuer.issue(1000, { expiresInSeconds: -60 });
+    const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--jwks-file", jwksFile, ...upstreams()] });
+    const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
+    expect(res.status).toBe(403);
+    expect(res.json).toMatchObject({ error: { code: "token_expired" } });
+    await rt.stop();
+  });
+});
+
+describe("crash recovery", () => {
+  it("a call cut off by a crash is charged its reservation after the restart, once", async () => {
+    const { token } = await issuer.issue(1_000_000);
+    const stateDir = tempDir();
+    const args = ["--jwks-file", jwksFile, ...upstreams()];
+    const rt = await startRuntimeProcess({ token, stateDir, args });
+    let release!: () => void;
+    fake.holdStream = new Promise<void>((resolve) => (release = resolve));
+    const res = await fetch(`${rt.url}/openai/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chat("gpt-4o-mini", 1000, { stream: true })) });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const reserved = (await rt.status()).reserved_micros;
+    expect(reserved).toBeGreaterThan(0);
+    process.kill(-rt.proc.child.pid!, "SIGKILL");
+    await rt.proc.exited;
+    fake.holdStream = undefined;
+    release();
+    await reader.read().catch(() => undefined);
+
+    const again = await startRuntimeProcess({ token, stateDir, args });
+    const status = await again.status();
+    expect(status).toMatchObject({ spent_micros: reserved, reserved_micros: 0, calls: 1 });
+    expect(again.proc.output()).toContain("interrupted by the last shutdown");
+    await again.stop();
+    const third = await startRuntimeProcess({ token, stateDir, args });
+    await waitFor("status", async () => (await third.status()).spent_micros === reserved);
+    expect(third.proc.output()).not.toContain("interrupted by the last shutdown");
+    await third.stop();
+  });
+});
