@@ -10,7 +10,7 @@ function usage<T>(flag: string, parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    throw usageError(`${flag}: ${(err as Error).message}`, `see \`iron <command> --help\` for examples`);
+    throw usageError(`${flag}: ${(err as Error).message}`, "add --help to the command for examples");
   }
 }
 

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { JWKS_PATH, TOKEN_ISSUER } from "@iron/protocol";
+import { startPanelProcess, type PanelProcess } from "../../support/control-panel-process.js";
+import { jsonOf, runIron, tempHome } from "../../support/iron-cli.js";
+import { stopAll } from "../../support/processes.js";
+
+/** The CLI against the real Control Panel (a process on a fresh PostgreSQL database), as a user runs it. */
+
+let panel: PanelProcess;
+let apiKey: string;
+
+async function asAdmin<T>(method: string, path: string, body?: unknown, bearer = panel.admin): Promise<{ status: number; json: T }> {
+  const res = await fetch(`${panel.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
+}
+
+/** A temp HOME logged in to the panel with the admin's API key. */
+async function loggedInHome(): Promise<string> {
+  const home = tempHome();
+  const login = await runIron(["login", "--api-key", apiKey, "--api-url", panel.url], { home });
+  expect(login.code, login.stderr).toBe(0);
+  return home;
+}
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+const savedTokens = (home: string) => (JSON.parse(readFileSync(join(home, ".iron/tokens"), "utf8")) as { tokens: { id: string; token: string }[] }).tokens;
+
+beforeAll(async () => {
+  panel = await startPanelProcess();
+  apiKey = (await asAdmin<{ key: string }>("POST", "/api/keys", { name: "cli tests" })).json.key;
+});
+afterAll(() => stopAll());
+
+describe("iron against a real Control Panel", () => {
+  it("login --api-key, then token generate --budget 100 saves a 0600 file whose token verifies against the panel's JWKS", async () => {
+    const home = tempHome();
+    const login = await runIron(["login", "--api-key", apiKey, "--api-url", panel.url, "--json"], { home });
+    expect(login.code, login.stderr).toBe(0);
+    expect(jsonOf(login)).toMatchObject({ api_url: panel.url, role: "admin" });
+    expect(mode(join(home, ".iron"))).toBe(0o700);
+    expect(mode(join(home, ".iron/credentials"))).toBe(0o600);
+    expect(readFileSync(join(home, ".iron/credentials"), "utf8")).toContain(apiKey);
+    expect(login.stdout + login.stderr).not.toContain(apiKey);
+
+    // No --api-url: login saved the panel URL as the default.
+    const generated = await runIron(["token", "generate", "--budget", "100", "--agent", "researcher", "--name", "nightly", "--expires", "30d"], { home });
+    expect(generated.code, generated.stderr).toBe(0);
+    const token = generated.stdout.trim();
+    expect(token.split(".")).toHaveLength(3);
+    expect(generated.stderr).toContain("Saved to ~/.iron/tokens");
+
+    const file = join(home, ".iron/tokens");
+    expect(mode(file)).toBe(0o600);
+    const saved = savedTokens(home);
+    expect(saved).toHaveLength(1);
+    expect(saved[0]!.token).toBe(token);
+
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${panel.url}${JWKS_PATH}`)), { issuer: TOKEN_ISSUER });
+    expect(payload.budget_micros).toBe(100_000_000);
+    expect(payload.sub).toBe("researcher");
+    expect(payload.jti).toBe(saved[0]!.id);
+    expect(payload.exp! - payload.iat!).toBeGreaterThanOrEqual(30 * 86400 - 5);
+    expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(30 * 86400 + 5);
+  });
+
+  it("list, show, topup and revoke round-trip through the panel", async () => {
+    const home = await loggedInHome();
+    const created = jsonOf<{ id: string; budget_micros: number }>(await runIron(["token", "generate", "--budget", "1.5", "--agent", "round-trip", "--json"], { home }));
+    expect(created.budget_micros).toBe(1_500_000);
+
+    const list = await runIron(["token", "list", "--agent", "round-trip", "--json"], { home });
+    expect(list.code, list.stderr).toBe(0);
+    expect(jsonOf<{ items: { id: string; budget_micros: number }[] }>(list).items).toEqual([expect.objectContaining({ id: created.id, budget_micros: 1_500_000 })]);
+    const table = await runIron(["token", "list", "--agent", "round-trip"], { home });
+    expect(table.stdout).toMatch(/ID\s+AGENT\s+NAME\s+STATUS\s+BUDGET/);
+    expect(table.stdout).toContain(`${created.id}  round-trip`);
+
+    const shown = await runIron(["token", "show", created.id, "--json"], { home });
+    expect(jsonOf(shown)).toMatchObject({ id: created.id, status: "active", budget_micros: 1_500_000, spent_micros: 0 });
+
+    const topped = await runIron(["token", "topup", created.id, "--budget", "0.25", "--json"], { home });
+    expect(topped.code, topped.stderr).toBe(0);
+    expect(jsonOf(topped)).toMatchObject({ budget_micros: 1_750_000, added_micros: 250_000 });
+    expect((await asAdmin<{ budget_micros: number }>("GET", `/api/tokens/${created.id}`)).json.budget_micros).toBe(1_750_000);
+
+    const revoked = await runIron(["token", "revoke", created.id], { home });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain("Revoked");
+    expect((await asAdmin<{ status: string }>("GET", `/api/tokens/${created.id}`)).json.status).toBe("revoked");
+    expect(savedTokens(home).map((t) => t.id)).not.toContain(created.id);
+
+    const afterRevoke = await runIron(["token", "topup", created.id, "--budget", "1"], { home });
+    expect(afterRevoke.code).toBe(5);
+    expect(afterRevoke.stderr).toContain("revoked");
+
+    const missing = await runIron(["token", "show", "00000000-0000-4000-8000-000000000000"], { home });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("iron token list");
+  });
+
+  it("20 concurrent token generate runs leave 20 entries in ~/.iron/tokens", async () => {
+    const home = await loggedInHome();
+    const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => runIron(["token", "generate", "--budget", "1", "--agent", `parallel-${i}`, "--json"], { home })));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const ids = runs.map((r) => jsonOf<{ id: string }>(r).id).sort();
+    expect(savedTokens(home).map((t) => t.id).sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(20);
+    // No lock or temp file is left behind.
+    expect(readdirSync(join(home, ".iron")).sort()).toEqual(["config.json", "credentials", "tokens"]);
+  });
+
+  it("whoami, status and usage answer from the panel; logout forgets the key", async () => {
+    const home = await loggedInHome();
+    const whoami = await runIron(["whoami", "--json"], { home });
+    expect(whoami.code, whoami.stderr).toBe(0);
+    expect(jsonOf(whoami)).toMatchObject({ api_url: panel.url, user: { role: "admin" }, credential: "api_key" });
+
+    const status = await runIron(["status"], { home });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/Health:\s+ok/);
+    expect(status.stdout).toContain("@iron/control-panel");
+    expect(jsonOf(await runIron(["status", "--json"], { home }))).toMatchObject({ health: "ok", ready: true, version: { name: "@iron/control-panel" } });
+
+    const usage = await runIron(["usage", "--since", "7d", "--by", "day", "--json"], { home });
+    expect(usage.code, usage.stderr).toBe(0);
+    expect(jsonOf(usage)).toMatchObject({ group_by: "day", rows: expect.any(Array) });
+
+    expect((await runIron(["logout"], { home })).code).toBe(0);
+    const after = await runIron(["whoami"], { home });
+    expect(after.code).toBe(4);
+    expect(after.stderr).toContain(`not logged in to the Control Panel at ${panel.url}`);
+    expect(after.stderr).toContain("iron login");
+  });
+
+  it("login with email and --password-stdin creates an API key for this machine, and logout revokes it", async () => {
+    const email = `cli-user-${Date.now()}@example.com`;
+    const password = "a user password";
+    expect((await asAdmin("POST", "/api/users", { email, password, role: "user" })).status).toBe(201);
+
+    const wrong = await runIron(["login", "--email", email, "--password-stdin", "--api-url", panel.url], { input: "not the password\n" });
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toContain(panel.url);
+
+    const home = tempHome();
+    const login = await runIron(["login", "--email", email, "--password-stdin", "--api-url", panel.url, "--json"], { home, input: `${password}\n` });
+    expect(login.code, login.stderr).toBe(0);
+    expect(jsonOf(login)).toMatchObject({ email, role: "user", key_id: expect.any(String) });
+    expect(login.stdout + login.stderr).not.toContain(password);
+    const saved = (JSON.parse(readFileSync(join(home, ".iron/credentials"), "utf8")) as { panels: Record<string, { api_key: string }> }).panels[panel.url]!;
+    expect((await asAdmin("GET", "/api/auth/me", undefined, saved.api_key)).status).toBe(200);
+
+    const logout = await runIron(["logout", "--json"], { home });
+    expect(jsonOf(logout)).toMatchObject({ logged_out: true, revoked_key_id: jsonOf<{ key_id: string }>(login).key_id });
+    expect((await asAdmin("GET", "/api/auth/me", undefined, saved.api_key)).status).toBe(401);
+  });
+
+  it("IRON_API_URL and IRON_API_KEY work without login; an unknown key is exit 4", async () => {
+    const env = { IRON_API_URL: panel.url, IRON_API_KEY: apiKey };
+    const list = await runIron(["token", "list", "--json"], { env });
+    expect(list.code, list.stderr).toBe(0);
+    expect(jsonOf<{ items: unknown[] }>(list).items.length).toBeGreaterThan(0);
+
+    const bad = await runIron(["token", "list"], { env: { ...env, IRON_API_KEY: "iron_sk_not-a-real-key" } });
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toContain(`the Control Panel at ${panel.url}/api/tokens`);
+  });
+});

@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
+/** The `iron` bin as npm links it at the repository root (it loads the built bundle services/cli/dist/iron.cjs). */
+export const IRON_BIN = join(REPO, "node_modules/.bin/iron");
+
+export interface IronResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** HOME for the run (so ~/.iron is private to the test); a fresh temp dir when omitted. */
+  home?: string;
+  env?: Record<string, string>;
+  /** Written to stdin, which is then closed. */
+  input?: string;
+  /** Another executable to run instead of the npm bin (e.g. the single executable). */
+  executable?: string;
+}
+
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), "iron-home-"));
+}
+
+/** Runs `iron` as a user would, with a clean environment (no IRON_* variables leak in from the test run). */
+export function runIron(args: string[], options: RunOptions = {}): Promise<IronResult> {
+  const executable = options.executable ?? IRON_BIN;
+  if (!existsSync(executable)) throw new Error(`${executable} is missing: run \`npm ci && npm run build\` at the repository root`);
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home ?? tempHome(), NO_COLOR: "1", ...options.env };
+  return new Promise((resolve, reject) => {
+    const child = spawn(executable, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Parses the JSON document a `--json` run printed, with the run's output in the error when it is not JSON. */
+export function jsonOf<T = Record<string, unknown>>(result: IronResult): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}):\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  }
+}
