@@ -40,7 +40,8 @@ export interface CallContext {
   refusal(): ErrorAnswer | undefined;
   /** Whether settled calls are queued for telemetry (a panel URL is configured and telemetry is not turned off). */
   queueTelemetry: boolean;
-  onSettled(): void;
+  /** Called after every settled call; `queued` when its telemetry event was queued. */
+  onSettled(queued: boolean): void;
 }
 
 export function answer(error: ErrorAnswer, extraHeaders: Record<string, string> = {}): ProxyResult {
@@ -208,7 +209,7 @@ function settle(ctx: CallContext, rec: CallRecord, outcome: Outcome): number {
   if (before < limit * WARN_AT_FRACTION && ctx.budget.spentMicros >= limit * WARN_AT_FRACTION) {
     ctx.log.warn({ spent_micros: ctx.budget.spentMicros, budget_micros: limit }, `${WARN_AT_FRACTION * 100}% of the token's budget is spent`);
   }
-  if (event) ctx.onSettled();
+  ctx.onSettled(event !== undefined);
   return cost;
 }
 

@@ -48,6 +48,8 @@ export class Runtime {
   private lastSyncAt: string | null = null;
   private lastPanelError: string | null = null;
   private closed = false;
+  /** Settled calls in the ledger (kept here: summing the ledger per /status would grow with it). */
+  private calls: number;
 
   private constructor(
     readonly config: RuntimeConfig,
@@ -65,6 +67,7 @@ export class Runtime {
     this.budget = new Budget(Number.isSafeInteger(rememberedBudget) ? rememberedBudget : claims.budget_micros, store.totals(tokenId).spent);
     this.queueTelemetry = panel !== undefined && config.telemetry;
     this.recoverInterruptedCalls();
+    this.calls = store.totals(tokenId).calls;
     const offReason = !panel ? "no control panel URL" : config.telemetry ? null : "turned off by configuration";
     this.telemetry = new TelemetrySender(store, tokenId, panel, log, {
       intervalMs: config.telemetryIntervalMs,
@@ -119,7 +122,10 @@ export class Runtime {
       log: this.log,
       refusal: () => this.guard.refusal(),
       queueTelemetry: this.queueTelemetry,
-      onSettled: () => this.telemetry.notify(),
+      onSettled: (queued) => {
+        this.calls += 1;
+        if (queued) this.telemetry.notify();
+      },
     }, call);
   }
 
@@ -132,7 +138,7 @@ export class Runtime {
       reserved_micros: this.budget.reservedMicros,
       remaining_micros: this.budget.remainingMicros,
       calls_in_flight: this.budget.callsInFlight,
-      calls: this.store.totals(this.tokenId).calls,
+      calls: this.calls,
       telemetry: { ...this.telemetry.status(), panel_url: this.config.controlPanelUrl ?? null },
       panel: { last_sync_at: this.lastSyncAt, last_error: this.lastPanelError },
     };

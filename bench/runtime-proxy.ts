@@ -1,0 +1,144 @@
+/**
+ * Overhead of the Agent Runtime proxy: the same chat-completion load (open
+ * loop, 500 req/s) sent straight to a fake upstream and then through
+ * `iron-runtime serve`, in one run, so the figures are differences and ratios
+ * against a baseline measured on the same machine at the same time.
+ * A third phase points the runtime at a Control Panel that is down, to show
+ * telemetry trouble adds nothing to the calls.
+ *
+ * Targets (issue 5): added p50 ≤ 1 ms, added p99 ≤ 5 ms.
+ * Run: npm run bench -- runtime   (env BENCH_SECONDS = rounds, BENCH_RATE = req/s to change the load)
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { Pool } from "undici";
+import { createTestIssuer } from "../test/support/agent-token.js";
+import { freePort } from "../test/support/ports.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+const NODE_SOURCE = ["--import", "tsx", "--conditions=iron-source"];
+const children: ChildProcess[] = [];
+
+const body = JSON.stringify({ model: "gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: "Say hello in five words." }] });
+
+function startChild(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, [...NODE_SOURCE, ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
+  children.push(child);
+  return child;
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) return line;
+  throw new Error("child ended before printing");
+}
+
+async function waitHealthy(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if ((await fetch(url).catch(() => undefined))?.ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+async function startRuntime(openaiBaseUrl: string, extraArgs: string[]): Promise<string> {
+  const issuer = await createTestIssuer();
+  const dir = mkdtempSync(join(tmpdir(), "iron-bench-"));
+  const { token } = await issuer.issue(1_000_000_000_000);
+  const port = await freePort();
+  startChild([join(here, "../services/agent-runtime/src/cli.ts"), "serve", "--port", String(port), "--state-dir", dir, "--jwks-file", issuer.writeJwks(join(dir, "jwks.json")), "--openai-base-url", openaiBaseUrl, "--log-level", "error", ...extraArgs], { IRON_TOKEN: token });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(`${url}/healthz`);
+  return url;
+}
+
+/** Sends `rate` requests per second for `seconds` regardless of answers (open loop) and returns each latency in ms. */
+async function load(origin: string, path: string, rate: number, seconds: number): Promise<{ latencies: number[]; errors: number }> {
+  const pool = new Pool(origin, { connections: 64, keepAliveTimeout: 30_000 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = rate * seconds;
+  const inflight: Promise<void>[] = [];
+  const start = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    for (; sent < due; sent++) {
+      const t0 = performance.now();
+      inflight.push(
+        pool.request({ path, method: "POST", headers: { "content-type": "application/json" }, body }).then(async (res) => {
+          await res.body.arrayBuffer();
+          if (res.statusCode !== 200) errors += 1;
+          latencies.push(performance.now() - t0);
+        }, () => void (errors += 1)),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inflight);
+  await pool.close();
+  return { latencies, errors };
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+interface Figures { p50: number; p90: number; p99: number; errors: number; n: number }
+
+function figures(name: string, latencies: number[], errors: number): Figures {
+  const sorted = latencies.sort((a, b) => a - b);
+  const f = { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), errors, n: latencies.length };
+  console.log(`${name.padEnd(34)} n=${f.n} errors=${f.errors}  p50 ${f.p50.toFixed(3)} ms  p90 ${f.p90.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms`);
+  return f;
+}
+
+/**
+ * The targets take turns, one second each, for SECONDS rounds: noise from the
+ * shared machine then falls on all of them alike instead of on one phase.
+ */
+async function interleaved(targets: { name: string; origin: string; path: string }[]): Promise<Figures[]> {
+  for (const t of targets) await load(t.origin, t.path, RATE, WARMUP_SECONDS);
+  const samples = targets.map(() => ({ latencies: [] as number[], errors: 0 }));
+  for (let round = 0; round < SECONDS; round++) {
+    for (const [i, t] of targets.entries()) {
+      const { latencies, errors } = await load(t.origin, t.path, RATE, 1);
+      samples[i]!.latencies.push(...latencies);
+      samples[i]!.errors += errors;
+    }
+  }
+  return targets.map((t, i) => figures(t.name, samples[i]!.latencies, samples[i]!.errors));
+}
+
+try {
+  const upstream = startChild([join(here, "_llm-upstream.ts")]);
+  const { openaiBaseUrl } = JSON.parse(await firstLine(upstream)) as { openaiBaseUrl: string };
+  const upstreamOrigin = new URL(openaiBaseUrl).origin;
+  const proxy = await startRuntime(openaiBaseUrl, []);
+  const deadPanel = `http://127.0.0.1:${await freePort()}`;
+  const proxyPanelDown = await startRuntime(openaiBaseUrl, ["--control-panel-url", deadPanel, "--telemetry-interval-ms", "100"]);
+
+  console.log(`load: ${RATE} req/s open loop, ${SECONDS} rounds of 1 s per target (interleaved) after ${WARMUP_SECONDS} s warm-up; chat completion, non-streaming`);
+  const [direct, proxied, panelDown] = (await interleaved([
+    { name: "direct to the fake upstream", origin: upstreamOrigin, path: "/v1/chat/completions" },
+    { name: "through iron-runtime", origin: proxy, path: "/openai/v1/chat/completions" },
+    { name: "through iron-runtime, panel down", origin: proxyPanelDown, path: "/openai/v1/chat/completions" },
+  ])) as [Figures, Figures, Figures];
+
+  const addedP50 = proxied.p50 - direct.p50;
+  const addedP99 = proxied.p99 - direct.p99;
+  console.log("");
+  console.log(`added by the proxy: p50 ${addedP50.toFixed(3)} ms (target ≤ 1 ms: ${addedP50 <= 1 ? "met" : "MISSED"}), p99 ${addedP99.toFixed(3)} ms (target ≤ 5 ms: ${addedP99 <= 5 ? "met" : "MISSED"})`);
+  console.log(`ratio proxied / direct: p50 ${(proxied.p50 / direct.p50).toFixed(2)}x, p99 ${(proxied.p99 / direct.p99).toFixed(2)}x`);
+  console.log(`panel down vs panel-less proxy: p50 ${(panelDown.p50 - proxied.p50).toFixed(3)} ms, p99 ${(panelDown.p99 - proxied.p99).toFixed(3)} ms (noise when telemetry stays off the request path)`);
+  if (direct.errors + proxied.errors + panelDown.errors > 0) process.exitCode = 1;
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+}
