@@ -116,3 +116,11 @@ export async function openChroot(lower: string): Promise<Chroot> {
     close,
   };
 }
+
+/** The cached rootfs as a Docker image (no image can be pulled here, so tests build on this one). */
+export async function ensureDebianDockerImage(tag = "iron-test/bookworm-minbase:latest"): Promise<string> {
+  if ((await run("docker", ["image", "inspect", tag])).status === 0) return tag;
+  const rootfs = await ensureDebianRootfs();
+  await mustRun("sh", ["-c", `tar -C '${rootfs}' --exclude=./${COMPLETE} -c . | docker import - '${tag}'`]);
+  return tag;
+}

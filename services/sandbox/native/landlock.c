@@ -90,7 +90,7 @@ int landlock_build(const struct policy *p, int abi, struct landlock_gaps *gaps, 
     note_gaps(p, abi, gaps);
     if (abi == 0) {
         if (p->landlock == LANDLOCK_BEST_EFFORT) return LANDLOCK_NONE;
-        snprintf(err, err_len, "Landlock is not available on this kernel (needs Linux >= 5.13 with landlock in the LSM list)");
+        snprintf(err, err_len, "Landlock is not available (it needs Linux >= 5.13 with landlock in the LSM list; inside a container, a seccomp profile that allows landlock_create_ruleset, landlock_add_rule and landlock_restrict_self, e.g. services/sandbox/docker/seccomp.json)");
         return -1;
     }
     uint64_t fs = fs_rights_for(abi);

@@ -9,8 +9,10 @@
 #
 # Used as cloud-init user-data (AWS) and as an init step (docker, kubernetes).
 #
-# Usage: bootstrap.sh [--check-only]
+# Usage: bootstrap.sh [--check-only | --verify]
 #   --check-only   decide only (kernel, Landlock, distro); install nothing
+#   --verify       decide, then probe and self-test the launcher already installed
+#                  (iron-sandbox on PATH or in the prefix); install nothing. Containers use this.
 #
 # Environment:
 #   IRON_SANDBOX_ARTIFACT         path or http(s) URL of iron-sandbox-<version>-linux-<arch>.tar.gz
@@ -34,9 +36,11 @@ MIN_KERNEL_MINOR=13
 MIN_LIBSECCOMP="2.5"
 
 check_only=no
+verify_only=no
 case "${1:-}" in
   "") ;;
   --check-only) check_only=yes ;;
+  --verify) verify_only=yes ;;
   -h|--help) sed -n '2,/^set -u/p' "$0" | sed 's/^# \{0,1\}//;/^set -u/d'; exit 0 ;;
   *) echo "bootstrap.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 esac
@@ -111,62 +115,59 @@ elif [ -r /sys/kernel/security/lsm ]; then
 fi
 
 # --- decide: kernel, Landlock, distro --------------------------------------------
-if [ "$(uname -s)" != Linux ]; then lack "Linux (this is $(uname -s))"; fi
-if ! version_at_least "$kernel" "$MIN_KERNEL_MAJOR.$MIN_KERNEL_MINOR"; then
-  lack "kernel >= $MIN_KERNEL_MAJOR.$MIN_KERNEL_MINOR for Landlock (found $kernel)"
-fi
-if [ -n "$lsm" ]; then
-  case ",$lsm," in
-    *,landlock,*) ;;
-    *) lack "Landlock enabled in the kernel's LSM list (found: $lsm; boot with lsm=landlock,$lsm)" ;;
+decide() {
+  if [ "$(uname -s)" != Linux ]; then lack "Linux (this is $(uname -s))"; fi
+  if ! version_at_least "$kernel" "$MIN_KERNEL_MAJOR.$MIN_KERNEL_MINOR"; then
+    lack "kernel >= $MIN_KERNEL_MAJOR.$MIN_KERNEL_MINOR for Landlock (found $kernel)"
+  fi
+  if [ -n "$lsm" ]; then
+    case ",$lsm," in
+      *,landlock,*) ;;
+      *) lack "Landlock enabled in the kernel's LSM list (found: $lsm; boot with lsm=landlock,$lsm)" ;;
+    esac
+  else
+    log "the LSM list is unreadable (securityfs not mounted); the launcher's probe will tell whether Landlock is on"
+  fi
+  if [ -r /etc/os-release ]; then
+    distro=$(. /etc/os-release && printf '%s %s' "${ID:-unknown}" "${VERSION_ID:-}")
+    family=$(. /etc/os-release && printf '%s %s' "${ID:-}" "${ID_LIKE:-}")
+  else
+    distro="unknown"
+    family=""
+  fi
+  case " $family " in
+    *" debian "*|*" ubuntu "*) pkg=apt ;;
+    *" amzn "*|*" rhel "*|*" fedora "*|*" centos "*) pkg=dnf ;;
+    *) lack "a supported distribution (Debian/Ubuntu with apt, Amazon Linux 2023/RHEL with dnf; found $distro)" ;;
   esac
-else
-  log "the LSM list is unreadable (securityfs not mounted); the launcher's probe will tell whether Landlock is on"
-fi
-
-if [ -r /etc/os-release ]; then
-  distro=$(. /etc/os-release && printf '%s %s' "${ID:-unknown}" "${VERSION_ID:-}")
-  family=$(. /etc/os-release && printf '%s %s' "${ID:-}" "${ID_LIKE:-}")
-else
-  distro="unknown"
-  family=""
-fi
-case " $family " in
-  *" debian "*|*" ubuntu "*) pkg=apt ;;
-  *" amzn "*|*" rhel "*|*" fedora "*|*" centos "*) pkg=dnf ;;
-  *) lack "a supported distribution (Debian/Ubuntu with apt, Amazon Linux 2023/RHEL with dnf; found $distro)" ;;
-esac
-
-if [ -n "$lacks" ] || [ "$check_only" = yes ]; then
-  finish checked "checks passed: kernel $kernel, ${lsm:-LSM list unknown}, $distro"
-fi
+}
 
 # --- install libseccomp ------------------------------------------------------------
-if [ "$(id -u)" != 0 ]; then lack "root privileges to install packages (run as root)"; finish failed ""; fi
-case $pkg in
-  apt)
-    log "installing libseccomp2 with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    if apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends libseccomp2 >&2; then
-      libseccomp=$(dpkg-query -W -f='${Version}' libseccomp2 2>/dev/null)
-    else
-      lack "libseccomp >= $MIN_LIBSECCOMP (apt-get install libseccomp2 failed)"
-    fi
-    ;;
-  dnf)
-    log "installing libseccomp with dnf"
-    if command -v dnf >/dev/null 2>&1; then installer=dnf; else installer=yum; fi
-    if "$installer" install -y -q libseccomp >&2; then
-      libseccomp=$(rpm -q --qf '%{VERSION}' libseccomp 2>/dev/null)
-    else
-      lack "libseccomp >= $MIN_LIBSECCOMP ($installer install libseccomp failed)"
-    fi
-    ;;
-esac
-if [ -n "$libseccomp" ] && ! version_at_least "$libseccomp" "$MIN_LIBSECCOMP"; then
-  lack "libseccomp >= $MIN_LIBSECCOMP (the distribution offers $libseccomp)"
-fi
-[ -z "$lacks" ] || finish failed ""
+install_libseccomp() {
+  case $pkg in
+    apt)
+      log "installing libseccomp2 with apt-get"
+      if DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libseccomp2 >&2; then
+        libseccomp=$(dpkg-query -W -f='${Version}' libseccomp2 2>/dev/null)
+      else
+        lack "libseccomp >= $MIN_LIBSECCOMP (apt-get install libseccomp2 failed)"
+      fi
+      ;;
+    dnf)
+      log "installing libseccomp with dnf"
+      if command -v dnf >/dev/null 2>&1; then installer=dnf; else installer=yum; fi
+      if "$installer" install -y -q libseccomp >&2; then
+        libseccomp=$(rpm -q --qf '%{VERSION}' libseccomp 2>/dev/null)
+      else
+        lack "libseccomp >= $MIN_LIBSECCOMP ($installer install libseccomp failed)"
+      fi
+      ;;
+  esac
+  if [ -n "$libseccomp" ] && ! version_at_least "$libseccomp" "$MIN_LIBSECCOMP"; then
+    lack "libseccomp >= $MIN_LIBSECCOMP (the distribution offers $libseccomp)"
+  fi
+}
 
 # --- install the artifact ------------------------------------------------------------
 fetch() { # $1 source (path or URL), $2 destination
@@ -179,60 +180,73 @@ fetch() { # $1 source (path or URL), $2 destination
   esac
 }
 
-if [ -z "$ARTIFACT" ]; then
-  if [ -x "$PREFIX/iron-sandbox" ]; then
-    log "IRON_SANDBOX_ARTIFACT not set; checking the sandbox already installed in $PREFIX"
-  else
+install_artifact() {
+  installed="$PREFIX/iron-sandbox"
+  if [ -z "$ARTIFACT" ]; then
+    if [ -x "$installed" ]; then
+      log "IRON_SANDBOX_ARTIFACT not set; checking the sandbox already installed in $PREFIX"
+      return
+    fi
     lack "the sandbox artifact (set IRON_SANDBOX_ARTIFACT to the tarball's path or URL)"
-    finish failed ""
+    return
   fi
-else
-  work=$(mktemp -d) || { lack "a writable temp dir"; finish failed ""; }
+  work=$(mktemp -d) || { lack "a writable temp dir"; return; }
   trap 'rm -rf "$work"' EXIT
-  if ! fetch "$ARTIFACT" "$work/artifact.tar.gz"; then lack "the sandbox artifact (cannot fetch $ARTIFACT)"; finish failed ""; fi
+  if ! fetch "$ARTIFACT" "$work/artifact.tar.gz"; then lack "the sandbox artifact (cannot fetch $ARTIFACT)"; return; fi
   expected=${IRON_SANDBOX_ARTIFACT_SHA256:-}
   if [ -z "$expected" ] && fetch "$ARTIFACT.sha256" "$work/artifact.sha256" 2>/dev/null; then
     expected=$(cut -d' ' -f1 < "$work/artifact.sha256")
   fi
-  actual=$(sha256sum "$work/artifact.tar.gz" | cut -d' ' -f1)
   if [ -z "$expected" ]; then
     lack "the artifact's checksum (set IRON_SANDBOX_ARTIFACT_SHA256 or publish $ARTIFACT.sha256)"
-    finish failed ""
+    return
   fi
-  if [ "$expected" != "$actual" ]; then
-    lack "an intact artifact (SHA-256 $actual, expected $expected)"
-    finish failed ""
-  fi
-  mkdir -p "$PREFIX" && tar -xzf "$work/artifact.tar.gz" -C "$PREFIX" --strip-components=1 --no-same-owner || {
+  actual=$(sha256sum "$work/artifact.tar.gz" | cut -d' ' -f1)
+  if [ "$expected" != "$actual" ]; then lack "an intact artifact (SHA-256 $actual, expected $expected)"; return; fi
+  if ! { mkdir -p "$PREFIX" && tar -xzf "$work/artifact.tar.gz" -C "$PREFIX" --strip-components=1 --no-same-owner; }; then
     lack "a writable $PREFIX to unpack the artifact into"
-    finish failed ""
-  }
-  mkdir -p "$BINDIR" && ln -sf "$PREFIX/iron-sandbox" "$BINDIR/iron-sandbox"
+    return
+  fi
+  mkdir -p "$BINDIR" && ln -sf "$installed" "$BINDIR/iron-sandbox"
   log "installed the sandbox in $PREFIX (SHA-256 $actual)"
-fi
-installed="$PREFIX/iron-sandbox"
+}
 
 # --- probe and self-test --------------------------------------------------------------
-if ! probe_json=$("$installed" --probe 2>&1); then
-  case $probe_json in
-    "{"*) ;; # it printed its facts and said the node is not ok; the checks below name what is missing
-    *) lack "a launcher that runs here ($installed --probe: $probe_json)"; probe_json=null; finish failed "" ;;
-  esac
-fi
-landlock_abi=$(printf '%s' "$probe_json" | sed -n 's/.*"landlock_abi":\([0-9][0-9]*\).*/\1/p')
-probe_libseccomp=$(printf '%s' "$probe_json" | sed -n 's/.*"libseccomp":"\([^"]*\)".*/\1/p')
-[ -n "$probe_libseccomp" ] && libseccomp=$probe_libseccomp
-if [ "${landlock_abi:-0}" -lt 1 ]; then
-  lack "Landlock enabled (the kernel reports no Landlock ABI; add landlock to the lsm= boot parameter)"
-fi
-case $probe_json in *'"seccomp":true'*) ;; *) lack "seccomp filter support in the kernel" ;; esac
-if ! version_at_least "$libseccomp" "$MIN_LIBSECCOMP"; then lack "libseccomp >= $MIN_LIBSECCOMP (the launcher loaded $libseccomp)"; fi
-[ -z "$lacks" ] || finish failed ""
+verify_launcher() {
+  if ! probe_json=$("$installed" --probe 2>&1); then
+    case $probe_json in
+      "{"*) ;; # it printed its facts and said the node is not ok; the checks below name what is missing
+      *) lack "a launcher that runs here ($installed --probe: $probe_json)"; probe_json=null; return ;;
+    esac
+  fi
+  landlock_abi=$(printf '%s' "$probe_json" | sed -n 's/.*"landlock_abi":\([0-9][0-9]*\).*/\1/p')
+  probe_libseccomp=$(printf '%s' "$probe_json" | sed -n 's/.*"libseccomp":"\([^"]*\)".*/\1/p')
+  [ -n "$probe_libseccomp" ] && libseccomp=$probe_libseccomp
+  if [ "${landlock_abi:-0}" -lt 1 ]; then
+    lack "Landlock enabled (the kernel reports no Landlock ABI: add landlock to the lsm= boot parameter; in a container, allow the landlock_* syscalls in its seccomp profile)"
+  fi
+  case $probe_json in *'"seccomp":true'*) ;; *) lack "seccomp filter support in the kernel" ;; esac
+  if ! version_at_least "$libseccomp" "$MIN_LIBSECCOMP"; then lack "libseccomp >= $MIN_LIBSECCOMP (the launcher loaded $libseccomp)"; fi
+  [ -z "$lacks" ] || return
+  if ! out=$("$installed" --quiet -- /bin/sh -c 'echo self-test' 2>&1) || [ "$out" != self-test ]; then
+    lack "a working sandbox (self-test: a confined /bin/sh did not run: $out)"
+  elif "$installed" --quiet -- /bin/cat /etc/passwd >/dev/null 2>&1; then
+    lack "a confining sandbox (self-test: a confined program could read /etc/passwd)"
+  fi
+}
 
-if ! out=$("$installed" --quiet -- /bin/sh -c 'echo self-test' 2>&1) || [ "$out" != self-test ]; then
-  lack "a working sandbox (self-test: a confined /bin/sh did not run: $out)"
-elif "$installed" --quiet -- /bin/cat /etc/passwd >/dev/null 2>&1; then
-  lack "a confining sandbox (self-test: a confined program could read /etc/passwd)"
+# --- main ----------------------------------------------------------------------------------
+decide
+if [ -n "$lacks" ] || [ "$check_only" = yes ]; then
+  finish checked "checks passed: kernel $kernel, ${lsm:-LSM list unknown}, $distro"
 fi
-
+if [ "$verify_only" = yes ]; then
+  installed=$(command -v iron-sandbox 2>/dev/null || printf '%s' "$PREFIX/iron-sandbox")
+  [ -x "$installed" ] || lack "an installed iron-sandbox (not on PATH, not in $PREFIX)"
+else
+  [ "$(id -u)" = 0 ] || lack "root privileges to install packages (run as root)"
+  [ -n "$lacks" ] || install_libseccomp
+  [ -n "$lacks" ] || install_artifact
+fi
+[ -n "$lacks" ] || verify_launcher
 finish ok "ready: kernel $kernel, Landlock ABI $landlock_abi, libseccomp $libseccomp, $distro"
