@@ -22,7 +22,7 @@ export function isRetryableStatus(status: number): boolean {
  */
 export function backoffDelayMs(retry: number, policy: RetryPolicy = DEFAULT_RETRY, random: () => number = Math.random): number {
   const ceiling = policy.baseDelayMs * 2 ** (retry - 1);
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
