@@ -21,6 +21,13 @@ export function ensureLauncher(): string {
   return launcher;
 }
 
+/** Builds the TypeScript wrapper's dist/ if `npm run build` has not (the artifact packs it). */
+export function ensureWrapperBuilt(): void {
+  if (existsSync(join(sandboxDir, "dist/index.js"))) return;
+  const built = spawnSync("npx", ["tsc", "-p", join(sandboxDir, "tsconfig.build.json")], { encoding: "utf8" });
+  if (built.status !== 0) throw new Error(`building the sandbox wrapper failed:\n${built.stdout}${built.stderr}`);
+}
+
 /**
  * A uid no one else on the machine uses, so RLIMIT_NPROC (which counts every process of
  * the real uid) sees only this test file's processes.
