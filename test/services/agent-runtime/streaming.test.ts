@@ -41,7 +41,7 @@ async function openStream(path: string, body: unknown, signal?: AbortSignal) {
   return { res, reader: res.body!.getReader(), decoder: new TextDecoder() };
 }
 
-async function readRest(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: TextDecoder): Promise<string> {
+async function readRest(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: InstanceType<typeof TextDecoder>): Promise<string> {
   let text = "";
   for (;;) {
     const { value, done } = await reader.read();
