@@ -37,9 +37,17 @@ static void drop_ids(const struct options *o, int report_fd) {
 }
 
 void child_confine_and_exec(const struct options *o, const char *workdir, int ruleset_fd, scmp_filter_ctx filter,
-                            int report_fd, pid_t supervisor) {
+                            int report_fd, pid_t supervisor, bool take_terminal) {
     char msg[400];
     setpgid(0, 0);
+    /* Our own process group (so the supervisor can kill it whole) is a background group:
+     * an interactive command must become the terminal's foreground or it stops on SIGTTIN. */
+    if (take_terminal) {
+        struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+        sigaction(SIGTTOU, &ignore, &old);
+        tcsetpgrp(STDIN_FILENO, getpid());
+        sigaction(SIGTTOU, &old, NULL);
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

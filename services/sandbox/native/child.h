@@ -14,6 +14,6 @@ struct setup_failure {
 
 /* Never returns. */
 void child_confine_and_exec(const struct options *o, const char *workdir, int ruleset_fd, scmp_filter_ctx filter,
-                            int report_fd, pid_t supervisor);
+                            int report_fd, pid_t supervisor, bool take_terminal);
 
 #endif

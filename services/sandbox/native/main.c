@@ -13,6 +13,7 @@
 #include "workspace.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -108,6 +109,14 @@ static void install_forwarding(void) {
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) sigaction(forwarded[i], &sa, NULL);
 }
 
+static void take_back_terminal(void) {
+    struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGTTOU, &ignore, &old);
+    tcsetpgrp(STDIN_FILENO, getpgrp());
+    sigaction(SIGTTOU, &old, NULL);
+}
+
 static void add_gap(struct landlock_gaps *gaps, const char *what) {
     if (gaps->len < (int)(sizeof gaps->items / sizeof *gaps->items)) gaps->items[gaps->len++] = what;
 }
@@ -162,11 +171,12 @@ int main(int argc, char **argv) {
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old); /* no forwarded signal until child_pid is known */
     pid_t supervisor = getpid();
+    bool foreground = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
     pid_t pid = fork();
     if (pid < 0) die_before_start(&c, EXIT_PREPARE, "prepare", "fork failed");
     if (pid == 0) {
         close(pipefd[0]);
-        child_confine_and_exec(&o, workdir, ruleset, filter, pipefd[1], supervisor);
+        child_confine_and_exec(&o, workdir, ruleset, filter, pipefd[1], supervisor, foreground);
     }
     child_pid = pid;
     setpgid(pid, pid);
@@ -184,6 +194,7 @@ int main(int argc, char **argv) {
     struct outcome r = { 0 };
     while (wait4(pid, &r.status, 0, &r.usage) < 0 && errno == EINTR) {}
     reap_everything(pid);
+    if (foreground) take_back_terminal();
     if (o.policy.private_tmp) workspace_remove(workdir);
 
     if (got == (ssize_t)sizeof failure) {

@@ -3,9 +3,9 @@
  * on this kernel, with real processes. Commands run as root on both sides unless a
  * test says otherwise: even root cannot get out.
  */
-import { copyFileSync, chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, chmodSync, existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSandboxed, type PolicyInput } from "@iron/sandbox";
 import { freePort } from "../../support/ports.js";
@@ -272,8 +272,10 @@ describe("benign work", () => {
     const sum = `const fs = require("fs"); const [i, o] = process.argv.slice(1);
       const n = fs.readFileSync(i + "/numbers.txt", "utf8").trim().split("\\n").map(Number).reduce((a, b) => a + b, 0);
       fs.writeFileSync(o + "/sum.txt", String(n)); console.log("sum", n);`;
-    // Node reads OpenSSL's configuration at start-up; everything else it needs is in the standard profile.
-    const policy = { read_only: [input, "/etc/ssl/openssl.cnf"], read_write: [output] };
+    // Node reads OpenSSL's configuration at start-up; the rest it needs is in the standard profile
+    // when it is installed under /usr (else its own prefix must be readable too).
+    const nodePrefix = dirname(dirname(realpathSync(process.execPath)));
+    const policy = { read_only: [input, "/etc/ssl/openssl.cnf", nodePrefix], read_write: [output] };
     const r = await runSandboxed(process.execPath, ["-e", sum, input, output], policy, { uid: testUid });
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);

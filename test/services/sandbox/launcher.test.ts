@@ -151,6 +151,21 @@ describe("clean-up", () => {
   });
 });
 
+describe("terminals", () => {
+  it("hands the terminal to an interactive command (it would stop on SIGTTIN in a background group)", async () => {
+    // script(1) gives the launcher a pseudo-terminal as its stdin, as an interactive shell would.
+    const child = spawn("script", ["-qec", `${launcher} --quiet -- /bin/sh -c 'read line; echo got $line'`, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stdin.end("hello\n");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    clearTimeout(timer);
+    expect(out).toMatch(/got hello/);
+    expect(code).toBe(0);
+  });
+});
+
 describe("runSandboxed setup errors", () => {
   it("returns started=false with the stage instead of throwing", async () => {
     const dir = tempDir("x");
