@@ -103,7 +103,9 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
       signal: call.signal,
     });
   } catch (err) {
-    settle(ctx, rec, { status: 502, usage: undefined, complete: false, failed: true });
+    // Unreachable upstream: nothing was billed. The agent hanging up mid-request: the provider may have billed it.
+    const agentLeft = call.signal?.aborted === true;
+    settle(ctx, rec, { status: agentLeft ? 499 : 502, usage: undefined, complete: false, failed: !agentLeft });
     return answer({ status: 502, code: "upstream_unreachable", message: `the ${rec.route.provider} upstream could not be reached: ${(err as Error).message}` }, ironHeaders);
   }
 

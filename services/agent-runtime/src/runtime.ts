@@ -101,6 +101,8 @@ export class Runtime {
       await runtime.close({ flush: false });
       throw err;
     }
+    const foreign = store.queueSize(runtime.tokenId).other_tokens;
+    if (foreign > 0) log.warn({ queued: foreign }, "the state dir holds telemetry of another agent token; it is kept but only this token's events are sent");
     runtime.telemetry.start();
     if (panel) runtime.scheduleRefresh(0);
     log.info({ token_id: runtime.tokenId, agent_id: runtime.guard.claims.sub, budget_micros: runtime.budget.budgetMicros, spent_micros: runtime.budget.spentMicros, verification: runtime.guard.verification, telemetry: runtime.telemetry.status().state }, "runtime ready");

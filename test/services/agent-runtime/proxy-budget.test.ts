@@ -82,6 +82,7 @@ describe("pricing through the daemon", () => {
     expect(fake.lastRequest["/v1/messages"]?.headers["x-api-key"]).toBe("ak-from-env");
     expect(fake.lastRequest["/v1/messages"]?.headers["anthropic-version"]).toBe("2023-06-01");
     expect(keyed.proc.output()).not.toContain("from-env");
+    expect(keyed.proc.output()).not.toContain(keyed.token);
     await keyed.stop();
   });
 
