@@ -65,7 +65,7 @@ export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery
 
   let payload;
   try {
-    ({ payload } = await ctx.keys.verify(credential));
+    payload = await ctx.keys.verify(credential);
   } catch (err) {
     if ((err as { code?: string }).code === "ERR_JWT_EXPIRED") throw new HttpError(401, "token_expired", "token expired");
     throw unauthorized("token not recognised: bad signature, issuer or format");

@@ -15,6 +15,7 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
+const VERIFIED_CACHE_SIZE = 10_000;
 const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
 export async function deriveSigningKey(masterKey: string): Promise<SigningKey> {
@@ -53,8 +54,26 @@ export class KeyRing {
     return jwt.sign(this.current.privateKey);
   }
 
-  /** Verifies signature, issuer and expiry; throws jose errors (`ERR_JWT_EXPIRED`, …) otherwise. */
-  verify(token: string): Promise<JWTVerifyResult> {
+  /**
+   * Verifies signature, issuer and expiry; throws jose errors (`ERR_JWT_EXPIRED`, …) otherwise.
+   * Agents present the same token on every call, so verified tokens are remembered (keyed by the whole
+   * token string, bounded); a remembered token is still checked for expiry on every call.
+   */
+  async verify(token: string): Promise<JWTPayload> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.exp === undefined || cached.exp * 1000 > Date.now()) return cached;
+      this.verified.delete(token);
+    }
+    const { payload } = await this.verifyUncached(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, payload);
+    return payload;
+  }
+
+  private readonly verified = new Map<string, JWTPayload>();
+
+  private verifyUncached(token: string): Promise<JWTVerifyResult> {
     return jwtVerify(
       token,
       (header) => {

@@ -51,8 +51,8 @@ export const MIGRATIONS: readonly Migration[] = [
         revoked_at    timestamptz,
         last_event_at timestamptz
       );
-      CREATE INDEX agent_tokens_created_idx ON agent_tokens (created_at DESC, id DESC);
-      CREATE INDEX agent_tokens_owner_idx ON agent_tokens (owner_id, created_at DESC, id DESC);
+      CREATE INDEX agent_tokens_created_idx ON agent_tokens (created_at, id);
+      CREATE INDEX agent_tokens_owner_idx ON agent_tokens (owner_id, created_at, id);
       CREATE INDEX agent_tokens_agent_idx ON agent_tokens (agent_id);
 
       CREATE TABLE telemetry_events (
@@ -72,8 +72,9 @@ export const MIGRATIONS: readonly Migration[] = [
         received_at   timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (token_id, event_id)
       );
-      CREATE INDEX telemetry_events_ts_idx ON telemetry_events (ts DESC, seq DESC);
-      CREATE INDEX telemetry_events_agent_idx ON telemetry_events (agent_id, ts DESC, seq DESC);
+      -- Ascending indexes: new rows land on the rightmost leaf (btree fast path); backward scans serve ORDER BY … DESC.
+      CREATE INDEX telemetry_events_ts_idx ON telemetry_events (ts, seq);
+      CREATE INDEX telemetry_events_agent_idx ON telemetry_events (agent_id, ts, seq);
     `,
   },
 ];
