@@ -1,3 +1,6 @@
+// postject ships no types; the declaration beside this file must load wherever this file is compiled (here and the bench).
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./postject.d.ts" />
 /**
  * `npm run build:artifacts -w services/cli`: from the bundle `dist/iron.cjs` (made by `npm run build`), writes to
  * `dist/artifacts/`:
