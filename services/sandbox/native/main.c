@@ -129,9 +129,15 @@ int main(int argc, char **argv) {
 
     struct context c = { .o = &o };
     char err[600];
-    if (o.status_fd >= 0 && fcntl(o.status_fd, F_SETFD, FD_CLOEXEC) < 0) {
-        fprintf(stderr, "iron-sandbox: --status-fd %d is not an open file descriptor\n", o.status_fd);
-        return EXIT_POLICY;
+    /* The report goes through a private close-on-exec copy, so the command cannot forge it. */
+    if (o.status_fd >= 0) {
+        int copy = fcntl(o.status_fd, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0) {
+            fprintf(stderr, "iron-sandbox: --status-fd %d is not an open file descriptor\n", o.status_fd);
+            return EXIT_POLICY;
+        }
+        if (o.status_fd > 2) close(o.status_fd);
+        o.status_fd = copy;
     }
     if ((o.drop_uid || o.drop_gid) && geteuid() != 0)
         die_before_start(&c, EXIT_PRIVILEGES, "privileges", "--uid/--gid need the launcher to run as root");

@@ -19,9 +19,9 @@ interface Run {
   status: string;
 }
 
-/** Runs the launcher with fd 3 as a pipe for --status-fd. */
+/** Runs the launcher with fd 3 as a pipe for --status-fd (and fd 4 open, as a descriptor it must not pass on). */
 function run(args: string[]): Promise<Run> {
-  const child = spawn(launcher, args, { stdio: ["ignore", "pipe", "pipe", "pipe"], env: { PATH: "/usr/bin:/bin" } });
+  const child = spawn(launcher, args, { stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"], env: { PATH: "/usr/bin:/bin" } });
   const out = { stdout: "", stderr: "", status: "" };
   child.stdout?.on("data", (c: Buffer) => (out.stdout += c.toString()));
   child.stderr?.on("data", (c: Buffer) => (out.stderr += c.toString()));
@@ -125,6 +125,16 @@ describe("exit status and the status report", () => {
     const r = await outside(launcher, ["--uid", "0", "--", "/bin/true"], testUid);
     expect(r.status).toBe(123);
     expect(r.stderr).toMatch(/--uid\/--gid need the launcher to run as root/);
+  });
+});
+
+describe("file descriptors", () => {
+  it("passes only stdin, stdout and stderr: the command can neither use an inherited descriptor nor forge the status line", async () => {
+    const r = await run(["--quiet", "--status-fd", "3", "--", "/bin/sh", "-c", 'echo forged >&3 && echo wrote-3; echo x >&4 && echo wrote-4; exit 0']);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/3: Bad file descriptor|can't create|Bad fd/i);
+    expect(status(r)).toMatchObject({ started: true, exit_code: 0 });
+    expect(r.status.trim().split("\n")).toHaveLength(1);
   });
 });
 
