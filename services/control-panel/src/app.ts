@@ -71,8 +71,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   app.decorate("ctx", ctx);
+  // Live streams never end by themselves: close them before the server waits for its connections.
+  app.addHook("preClose", async () => bus.stop());
   app.addHook("onClose", async () => {
-    await bus.stop();
     await pool.end().catch(() => undefined);
     redis?.disconnect();
   });

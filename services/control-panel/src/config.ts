@@ -84,7 +84,7 @@ const Env = z.object({
     ),
   IRON_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   IRON_ACCESS_TOKEN_TTL: int(60, 86400).default(900),
-  IRON_RATE_LIMIT_MAX: int(1, 100_000_000).default(3000),
+  IRON_RATE_LIMIT_MAX: int(1, 100_000_000).default(6000),
   IRON_RATE_LIMIT_WINDOW_MS: int(1000, 86_400_000).default(60_000),
   IRON_LOGIN_RATE_LIMIT_MAX: int(1, 100_000_000).default(10),
   IRON_DB_POOL_MAX: int(1, 1000).default(10),

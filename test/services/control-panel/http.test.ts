@@ -8,7 +8,7 @@ import { event, startPanel, type Panel } from "./helpers.js";
 let p: Panel;
 let base: string;
 beforeAll(async () => {
-  p = await startPanel({ IRON_PUBLIC_URL: "https://panel.example.com" });
+  p = await startPanel({ IRON_PUBLIC_URL: "https://panel.example.com", IRON_CORS_ORIGINS: "https://dash.example.com" });
   base = await p.app.listen({ host: "127.0.0.1", port: 0 });
   p.app.ctx.bus.start();
 });
@@ -18,6 +18,16 @@ const post = (url: string, credential: string, body: unknown) =>
   fetch(`${base}${url}`, { method: "POST", headers: { authorization: `Bearer ${credential}`, "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("over real HTTP", () => {
+  it("allows CORS only from the configured origins", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${base}/api/tokens`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" } });
+    const allowed = await preflight("https://dash.example.com");
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://dash.example.com");
+    expect(allowed.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+    const refused = await preflight("https://evil.example.com");
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("keeps spent_micros exactly equal to the de-duplicated sum under 200 concurrent posts to one token", async () => {
     const t = await p.agentToken(p.admin, 50_000_000);
     const pool: TelemetryEvent[] = Array.from({ length: 600 }, () => event({ cost_micros: randomInt(1, 100_000) }));
@@ -89,5 +99,19 @@ describe("over real HTTP", () => {
     expect(JSON.parse(data.slice(6))).toMatchObject({ event_id: own.event_id, token_id: mine.id, cost_micros: 42 });
     const anonymous = await fetch(`${base}/api/events`);
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe("shutdown", () => {
+  it("closes open event streams on close() and ends them for the client", async () => {
+    const q = await startPanel();
+    const url = await q.app.listen({ host: "127.0.0.1", port: 0 });
+    q.app.ctx.bus.start();
+    const res = await fetch(`${url}/api/events`, { headers: { authorization: `Bearer ${q.admin}` } });
+    const reader = res.body!.getReader();
+    await reader.read();
+    await q.close(); // without closing the stream first, this would wait on the open connection forever
+    let done = false;
+    while (!done) done = (await reader.read()).done;
   });
 });
