@@ -1,8 +1,9 @@
 import { microsToUsd } from "@iron/protocol";
 
-/** `$100`, `$0.25`: micros as dollars for people. */
+/** `$100.00`, `$0.25`, `$0.000001`: micros as dollars for people, at least cents, never rounded. */
 export function usd(micros: number): string {
-  return `$${microsToUsd(micros)}`;
+  const [whole, fraction = ""] = microsToUsd(micros).split(".");
+  return `$${whole}.${fraction.padEnd(2, "0")}`;
 }
 
 /** An ISO timestamp as `2026-01-31 12:00 UTC`, or `never` / `-` for null. */

@@ -1,4 +1,4 @@
-import { CreateTokenResponse, type CreateTokenRequest } from "@iron/protocol";
+import { CreateTokenResponse, microsToUsd, type CreateTokenRequest } from "@iron/protocol";
 import { usd, when } from "../format.js";
 import { agentId, budgetMicros, expiresInSeconds, tokenName } from "../inputs.js";
 import { displayPath } from "../paths.js";
@@ -37,5 +37,5 @@ export async function generateToken(options: GenerateOptions): Promise<void> {
       `budget ${usd(created.budget_micros)}, expires ${when(created.expires_at, "never")}.\n` +
       (savedTo ? `Saved to ${displayPath(savedTo)} (mode 0600).` : "Not saved (--no-save): copy it now, it is not shown again."),
   );
-  session.ui.result({ ...created, budget_usd: usd(created.budget_micros).slice(1), saved_to: savedTo }, () => created.token);
+  session.ui.result({ ...created, budget_usd: microsToUsd(created.budget_micros), saved_to: savedTo }, () => created.token);
 }
