@@ -15,6 +15,25 @@ export type Target = (typeof TARGETS)[number];
 
 export const SANDBOX_NODE_OS = ["al2023", "ubuntu-24.04", "debian-12"] as const;
 
+/** How private subnets reach the internet on the aws target: no NAT (workloads in public subnets, no inbound), one, or one per zone. */
+export const AWS_NAT_GATEWAYS = ["none", "single", "per-az"] as const;
+
+/** Settings only the aws target reads (`iron:aws`); every one has a default. */
+const awsSettings = z
+  .strictObject({
+    natGateways: z.enum(AWS_NAT_GATEWAYS).default("single"),
+    postgresVersion: z.string().regex(/^\d+(\.\d+)?$/, "must be a PostgreSQL engine version such as 16 or 16.4").default("16"),
+    redisVersion: z.string().regex(/^\d+\.\d+$/, "must be a Redis engine version such as 7.1").default("7.1"),
+    dbInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.t4g.small").default("db.t4g.small"),
+    cacheNodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "must be an ElastiCache node type such as cache.t4g.micro").default("cache.t4g.micro"),
+    backupRetentionDays: z.int().min(1).max(35).default(7),
+    deletionProtection: z.boolean().default(true),
+    finalSnapshot: z.boolean().default(true),
+    logRetentionDays: z.int().min(1).max(3653).default(30),
+  })
+  .prefault({});
+export const AWS_KEYS = Object.keys(awsSettings.unwrap().shape);
+
 /** Images the targets run when `iron:images` does not override them. */
 export const DEFAULT_IMAGES = { postgres: "postgres:16", redis: "redis:7", nginx: "nginx:1.27", base: "node:20-bookworm-slim" } as const;
 
@@ -52,6 +71,7 @@ const schema = z
       })
       .default({ count: 1, instanceType: "t3.small", os: "al2023" }),
     domain: hostname.optional(),
+    aws: awsSettings,
     publishAddress: z.ipv4({ error: "must be an IPv4 address such as 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)" }).default("127.0.0.1"),
     adminEmail: z.email({ error: "must be an e-mail address" }).default("admin@iron.local"),
     agentToken: secretString.optional(),
@@ -174,6 +194,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
 function knownKeysAt(path: string[]): string[] {
   if (path[0] === "images") return [...IMAGE_KEYS];
   if (path[0] === "sandboxNodes") return ["count", "instanceType", "os"];
+  if (path[0] === "aws") return AWS_KEYS;
   return [...CONFIG_KEYS];
 }
 

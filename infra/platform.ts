@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { ARTIFACTS } from "./artifacts.js";
 import { PACKAGES, requirement, type PackageId } from "./catalog.js";
 import { DEFAULT_IMAGES, type ResolvedConfig } from "./config.js";
 import { createTarget } from "./targets/index.js";
@@ -18,12 +19,7 @@ export interface PlatformArgs {
   target?: (ctx: TargetContext) => Target;
 }
 
-/** Where the kit's artifacts are, relative to the repository root. */
-export const ARTIFACTS = {
-  siteDir: "services/marketing-site/dist",
-  cliDownloadsDir: "services/cli/dist/artifacts",
-  sandboxBootstrap: "services/sandbox/node/bootstrap.sh",
-} as const;
+export { ARTIFACTS };
 
 const CONTROL_PANEL_PORT = 3000;
 const RUNTIME_PORT = 8787;
@@ -99,6 +95,7 @@ export class Platform extends pulumi.ComponentResource {
             os: config.sandboxNodes.os,
             requirements: [requirement("linux-kernel"), requirement("landlock"), requirement("libseccomp")],
             bootstrap: ARTIFACTS.sandboxBootstrap,
+            artifactDir: ARTIFACTS.sandboxTarballDir,
             image: image("sandbox", "sandbox", PACKAGES[id].source),
           });
           sandboxSummary = nodes.summary;
@@ -167,6 +164,8 @@ export class Platform extends pulumi.ComponentResource {
       port: RUNTIME_PORT,
       healthPath: "/healthz",
       public: true,
+      // It spends an agent's budget with the operator's provider keys: agents reach it from inside the network.
+      internetFacing: false,
       dependsOn: panel ? [panel.resource] : [],
     });
   }

@@ -57,6 +57,8 @@ export interface ServiceArgs {
   predecessor?: { name: string; command: string[] };
   /** Published to the outside (true) or only reachable by other services (false). */
   public: boolean;
+  /** Cloud targets: reachable from the internet (default: `public`); false keeps a public service inside the private network. */
+  internetFacing?: boolean;
   dependsOn: pulumi.Resource[];
   /** Extra container settings a package needs (e.g. the sandbox's security options). */
   securityOpts?: string[];
@@ -95,6 +97,8 @@ export interface NodesArgs {
   requirements: Requirement[];
   /** The node bootstrap script (repo-relative), run unchanged on each node. */
   bootstrap: string;
+  /** Directory (repo-relative) holding the sandbox tarball iron-sandbox-<version>-linux-<arch>.tar.gz and its .sha256, for targets that install it on hosts. */
+  artifactDir?: string;
   image: ImageSource;
 }
 

@@ -69,10 +69,10 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
       newResource(args) {
         const urn = `urn:pulumi:${options.stack}::iron::${args.type}::${args.name}`;
         resources.push({ type: args.type, name: args.name, urn, parents: [], custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name) } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs as Record<string, unknown>) } };
       },
       call(args) {
-        return args.inputs as Record<string, unknown>;
+        return { ...(args.inputs as Record<string, unknown>), ...invokeResults(args.token, args.inputs as Record<string, unknown>) };
       },
     },
     "iron",
@@ -101,11 +101,62 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
  * secrets get a recognisable value so tests can prove they never appear in a
  * plain (non-secret) input.
  */
-function providerOutputs(type: string, name: string): Record<string, unknown> {
+function providerOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   if (type === "random:index/randomPassword:RandomPassword") return { result: `mocksecret${name.replace(/[^a-z0-9]/gi, "")}${randomBytes(4).toString("hex")}` };
   if (type === "docker:index/image:Image") return { repoDigest: `${name}@sha256:${"0".repeat(64)}` };
   if (type === "docker:index/remoteImage:RemoteImage") return { imageId: `sha256:${"1".repeat(64)}` };
+  if (type.startsWith("aws:")) return awsOutputs(type, name, inputs);
   return {};
+}
+
+const MOCK_ACCOUNT = "123456789012";
+const MOCK_REGION = "us-east-1";
+
+/** What AWS computes for the resources the aws target reads back (endpoints, URLs, versions); every AWS resource gets an ARN. */
+function awsOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const arn = `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}`;
+  if (typeof inputs.namePrefix === "string" && inputs.name === undefined) return { arn, name: `${inputs.namePrefix}mock`, ...awsOutputs(type, name, { ...inputs, name: `${inputs.namePrefix}mock` }) };
+  switch (type) {
+    case "aws:rds/instance:Instance":
+      return { arn, address: `${name}.mock.${MOCK_REGION}.rds.amazonaws.com`, port: 5432 };
+    case "aws:elasticache/replicationGroup:ReplicationGroup":
+      return { arn, primaryEndpointAddress: `master.${name}.mock.cache.amazonaws.com`, port: 6379 };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return { arn, dnsName: `${name}-mock.${MOCK_REGION}.elb.amazonaws.com` };
+    case "aws:cloudfront/distribution:Distribution":
+      return { arn, domainName: `${name}-mock.cloudfront.net` };
+    case "aws:ecr/repository:Repository":
+      return { arn, registryId: MOCK_ACCOUNT, repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${String(inputs.name ?? name)}` };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { arn, latestVersion: 1 };
+    case "aws:s3/bucket:Bucket": {
+      const bucket = `${name}-mock`;
+      return { arn: `arn:aws:s3:::${bucket}`, bucket, bucketRegionalDomainName: `${bucket}.s3.${MOCK_REGION}.amazonaws.com` };
+    }
+    case "aws:acm/certificate:Certificate":
+      return { arn, domainValidationOptions: [{ domainName: inputs.domainName, resourceRecordName: `_mock.${String(inputs.domainName)}.`, resourceRecordType: "CNAME", resourceRecordValue: "_mock.acm-validations.aws." }] };
+    case "aws:acm/certificateValidation:CertificateValidation":
+      return { arn };
+    default:
+      return { arn };
+  }
+}
+
+/** Results of the provider functions (data sources) the aws target calls. */
+function invokeResults(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (token) {
+    case "aws:index/getAvailabilityZones:getAvailabilityZones":
+      return { names: [`${MOCK_REGION}a`, `${MOCK_REGION}b`, `${MOCK_REGION}c`] };
+    case "aws:index/getRegion:getRegion":
+      return { region: MOCK_REGION, name: MOCK_REGION };
+    case "aws:ssm/getParameter:getParameter":
+      // The value names the parameter, so tests can tell which public parameter an AMI came from.
+      return { type: "String", value: `ami-mock:${String(inputs.name)}` };
+    case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+      return { userName: "AWS", password: "mock-ecr-password", proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com` };
+    default:
+      return {};
+  }
 }
 
 function resolveOutput<T>(output: pulumi.Output<T>): Promise<T> {
