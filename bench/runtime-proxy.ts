@@ -10,7 +10,7 @@
  * Run: npm run bench -- runtime   (env BENCH_SECONDS = rounds, BENCH_RATE = req/s to change the load)
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,15 +48,25 @@ async function waitHealthy(url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-async function startRuntime(openaiBaseUrl: string, extraArgs: string[]): Promise<string> {
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux; 10 ms resolution). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function startRuntime(openaiBaseUrl: string, extraArgs: string[]): Promise<{ url: string; pid: number | undefined }> {
   const issuer = await createTestIssuer();
   const dir = mkdtempSync(join(tmpdir(), "iron-bench-"));
   const { token } = await issuer.issue(1_000_000_000_000);
   const port = await freePort();
-  startChild([join(here, "../services/agent-runtime/src/cli.ts"), "serve", "--port", String(port), "--state-dir", dir, "--jwks-file", issuer.writeJwks(join(dir, "jwks.json")), "--openai-base-url", openaiBaseUrl, "--log-level", "error", ...extraArgs], { IRON_TOKEN: token });
+  const child = startChild([join(here, "../services/agent-runtime/src/cli.ts"), "serve", "--port", String(port), "--state-dir", dir, "--jwks-file", issuer.writeJwks(join(dir, "jwks.json")), "--openai-base-url", openaiBaseUrl, "--log-level", "error", ...extraArgs], { IRON_TOKEN: token });
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(`${url}/healthz`);
-  return url;
+  return { url, pid: child.pid };
 }
 
 /** Sends `rate` requests per second for `seconds` regardless of answers (open loop) and returns each latency in ms. */
@@ -91,12 +101,12 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-interface Figures { p50: number; p90: number; p99: number; errors: number; n: number }
+interface Figures { p50: number; p90: number; p99: number; errors: number; n: number; cpuMsPerCall: number }
 
-function figures(name: string, latencies: number[], errors: number): Figures {
+function figures(name: string, latencies: number[], errors: number, cpu: number): Figures {
   const sorted = latencies.sort((a, b) => a - b);
-  const f = { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), errors, n: latencies.length };
-  console.log(`${name.padEnd(34)} n=${f.n} errors=${f.errors}  p50 ${f.p50.toFixed(3)} ms  p90 ${f.p90.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms`);
+  const f = { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), errors, n: latencies.length, cpuMsPerCall: cpu / latencies.length };
+  console.log(`${name.padEnd(34)} n=${f.n} errors=${f.errors}  p50 ${f.p50.toFixed(3)} ms  p90 ${f.p90.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms  server CPU ${(f.cpuMsPerCall * 1000).toFixed(0)} µs/call`);
   return f;
 }
 
@@ -104,17 +114,19 @@ function figures(name: string, latencies: number[], errors: number): Figures {
  * The targets take turns, one second each, for SECONDS rounds: noise from the
  * shared machine then falls on all of them alike instead of on one phase.
  */
-async function interleaved(targets: { name: string; origin: string; path: string }[]): Promise<Figures[]> {
+async function interleaved(targets: { name: string; origin: string; path: string; pid: number | undefined }[]): Promise<Figures[]> {
   for (const t of targets) await load(t.origin, t.path, RATE, WARMUP_SECONDS);
-  const samples = targets.map(() => ({ latencies: [] as number[], errors: 0 }));
+  const samples = targets.map(() => ({ latencies: [] as number[], errors: 0, cpu: 0 }));
   for (let round = 0; round < SECONDS; round++) {
     for (const [i, t] of targets.entries()) {
+      const cpuBefore = cpuMs(t.pid);
       const { latencies, errors } = await load(t.origin, t.path, RATE, 1);
+      samples[i]!.cpu += cpuMs(t.pid) - cpuBefore;
       samples[i]!.latencies.push(...latencies);
       samples[i]!.errors += errors;
     }
   }
-  return targets.map((t, i) => figures(t.name, samples[i]!.latencies, samples[i]!.errors));
+  return targets.map((t, i) => figures(t.name, samples[i]!.latencies, samples[i]!.errors, samples[i]!.cpu));
 }
 
 try {
@@ -127,9 +139,9 @@ try {
 
   console.log(`load: ${RATE} req/s open loop, ${SECONDS} rounds of 1 s per target (interleaved) after ${WARMUP_SECONDS} s warm-up; chat completion, non-streaming`);
   const [direct, proxied, panelDown] = (await interleaved([
-    { name: "direct to the fake upstream", origin: upstreamOrigin, path: "/v1/chat/completions" },
-    { name: "through iron-runtime", origin: proxy, path: "/openai/v1/chat/completions" },
-    { name: "through iron-runtime, panel down", origin: proxyPanelDown, path: "/openai/v1/chat/completions" },
+    { name: "direct to the fake upstream", origin: upstreamOrigin, path: "/v1/chat/completions", pid: upstream.pid },
+    { name: "through iron-runtime", origin: proxy.url, path: "/openai/v1/chat/completions", pid: proxy.pid },
+    { name: "through iron-runtime, panel down", origin: proxyPanelDown.url, path: "/openai/v1/chat/completions", pid: proxyPanelDown.pid },
   ])) as [Figures, Figures, Figures];
 
   const addedP50 = proxied.p50 - direct.p50;
@@ -137,6 +149,7 @@ try {
   console.log("");
   console.log(`added by the proxy: p50 ${addedP50.toFixed(3)} ms (target ≤ 1 ms: ${addedP50 <= 1 ? "met" : "MISSED"}), p99 ${addedP99.toFixed(3)} ms (target ≤ 5 ms: ${addedP99 <= 5 ? "met" : "MISSED"})`);
   console.log(`ratio proxied / direct: p50 ${(proxied.p50 / direct.p50).toFixed(2)}x, p99 ${(proxied.p99 / direct.p99).toFixed(2)}x`);
+  console.log(`CPU: the proxy spends ${(proxied.cpuMsPerCall * 1000).toFixed(0)} µs per call (${(proxied.cpuMsPerCall / direct.cpuMsPerCall).toFixed(2)}x the fake upstream's ${(direct.cpuMsPerCall * 1000).toFixed(0)} µs); on a loaded machine latency follows CPU contention`);
   console.log(`panel down vs panel-less proxy: p50 ${(panelDown.p50 - proxied.p50).toFixed(3)} ms, p99 ${(panelDown.p99 - proxied.p99).toFixed(3)} ms (noise when telemetry stays off the request path)`);
   if (direct.errors + proxied.errors + panelDown.errors > 0) process.exitCode = 1;
 } finally {
