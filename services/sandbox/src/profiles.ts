@@ -20,10 +20,20 @@ export const STANDARD: SandboxPolicy = {
   landlock: "required",
 };
 
-/** Lighter: /etc readable too, generous limits, and it still runs (saying what it could not enforce) on kernels without Landlock. */
+/**
+ * The configuration files everyday programs look for: users and groups, time zone,
+ * name resolution, TLS roots and OpenSSL's configuration, Debian's alternatives.
+ * Not /etc as a whole: it holds /etc/shadow and other secrets.
+ */
+const COMMON_CONFIG = [
+  "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/localtime", "/etc/hosts", "/etc/resolv.conf",
+  "/etc/ssl", "/etc/ca-certificates", "/etc/alternatives",
+];
+
+/** Lighter: common configuration readable, generous limits, and it still runs (saying what it could not enforce) on kernels without Landlock. */
 export const MINIMAL: SandboxPolicy = {
   ...STANDARD,
-  read_only: [...SYSTEM_READ_ONLY, "/etc"],
+  read_only: [...SYSTEM_READ_ONLY, ...COMMON_CONFIG],
   limits: { address_space_mb: 16384, cpu_seconds: 600, open_files: 4096, processes: 512, file_size_mb: 4096 },
   landlock: "best_effort",
 };

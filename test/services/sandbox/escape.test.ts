@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSandboxed, type PolicyInput } from "@iron/sandbox";
 import { freePort } from "../../support/ports.js";
-import { ensureLauncher, outside, processesOf, PYTHON, removeTempDirs, tempDir, testUid } from "../../support/sandbox.js";
+import { ensureLauncher, NODE, outside, processesOf, PYTHON, removeTempDirs, tempDir, testUid } from "../../support/sandbox.js";
 
 let server: Server;
 let listenerPort: number;
@@ -245,6 +245,24 @@ describe("privileges", () => {
     const r = await inside([helper, ["-u"]], { read_only: [dir] }, testUid);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe(`${testUid}\n`);
+  });
+});
+
+describe("profiles on the real kernel", () => {
+  it("minimal: common configuration is readable (node starts with no extra paths), /etc/shadow is not, even for root", async () => {
+    expect((await outside("head", ["-c", "5", "/etc/shadow"])).status).toBe(0);
+
+    const node = await runSandboxed(NODE, ["-e", "console.log(require('os').userInfo().username)"], "minimal");
+    expect(node.stderr).toBe("");
+    expect(node.stdout).toBe("root\n");
+    const shadow = await runSandboxed("head", ["-c", "5", "/etc/shadow"], "minimal");
+    expect(shadow.exitCode).not.toBe(0);
+    expect(shadow.stderr).toMatch(/Permission denied/);
+  });
+
+  it("strict: a denied syscall kills", async () => {
+    const r = await runSandboxed("unshare", ["-U", "true"], "strict");
+    expect(r.signal).toBe("SIGSYS");
   });
 });
 

@@ -27,6 +27,10 @@ describe("profiles", () => {
     expect(STRICT.seccomp_action).toBe("kill");
     expect(MINIMAL.landlock).toBe("best_effort");
   });
+
+  it("never open /etc as a whole (it holds /etc/shadow)", () => {
+    for (const profile of Object.values(PROFILES)) expect(profile.read_only).not.toContain("/etc");
+  });
 });
 
 describe("resolvePolicy", () => {
