@@ -12,6 +12,7 @@ import type { Context } from "../context.js";
 import { requireAgent, requireUser } from "../auth.js";
 import { HttpError, parse } from "../errors.js";
 import { EVENT_COLUMNS, TELEMETRY_CHANNEL, eventView, type EventRow } from "../event-bus.js";
+import { Params, page, whereClause } from "../sql.js";
 import { decodeCursor, encodeCursor, remaining, tokenStatus } from "../rows.js";
 
 /** Event ids per NOTIFY payload: 36 characters each keeps a payload well under PostgreSQL's 8000-byte limit. */
@@ -108,28 +109,24 @@ export function registerTelemetryRoutes(app: FastifyInstance, ctx: Context): voi
     const user = await requireUser(ctx, req);
     const q = parse(TelemetryQuery, req.query, "query");
     const where: string[] = [];
-    const args: unknown[] = [];
-    const arg = (v: unknown) => `$${args.push(v)}`;
+    const p = new Params();
     let from = "telemetry_events e";
-    if (user.role === "user") from += ` JOIN agent_tokens t ON t.id = e.token_id AND t.owner_id = ${arg(user.id)}`;
-    if (q.agent_id) where.push(`e.agent_id = ${arg(q.agent_id)}`);
-    if (q.token_id) where.push(`e.token_id = ${arg(q.token_id)}`);
-    if (q.type) where.push(`e.type = ${arg(q.type)}`);
-    if (q.model) where.push(`e.model = ${arg(q.model)}`);
-    if (q.since) where.push(`e.ts >= ${arg(q.since)}`);
-    if (q.until) where.push(`e.ts < ${arg(q.until)}`);
+    if (user.role === "user") from += ` JOIN agent_tokens t ON t.id = e.token_id AND t.owner_id = ${p.add(user.id)}`;
+    if (q.agent_id) where.push(`e.agent_id = ${p.add(q.agent_id)}`);
+    if (q.token_id) where.push(`e.token_id = ${p.add(q.token_id)}`);
+    if (q.type) where.push(`e.type = ${p.add(q.type)}`);
+    if (q.model) where.push(`e.model = ${p.add(q.model)}`);
+    if (q.since) where.push(`e.ts >= ${p.add(q.since)}`);
+    if (q.until) where.push(`e.ts < ${p.add(q.until)}`);
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
       if (!c || typeof c[1] !== "number") throw new HttpError(400, "validation_failed", "query.cursor is not a cursor this API returned");
-      where.push(`(e.ts, e.seq) < (${arg(c[0])}::timestamptz, ${arg(c[1])}::bigint)`);
+      where.push(`(e.ts, e.seq) < (${p.add(c[0])}::timestamptz, ${p.add(c[1])}::bigint)`);
     }
     const { rows } = await ctx.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM ${from} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-        ORDER BY e.ts DESC, e.seq DESC LIMIT ${arg(q.limit + 1)}`,
-      args,
+      `SELECT ${EVENT_COLUMNS} FROM ${from} ${whereClause(where)} ORDER BY e.ts DESC, e.seq DESC LIMIT ${p.add(q.limit + 1)}`,
+      p.values,
     );
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    return { items: page.map(eventView), next_cursor: rows.length > q.limit && last ? encodeCursor(last.ts, last.seq) : null };
+    return page(rows, q.limit, eventView, (last) => encodeCursor(last.ts, last.seq));
   });
 }

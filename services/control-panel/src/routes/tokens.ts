@@ -5,6 +5,7 @@ import type { Context } from "../context.js";
 import { TOKEN_COLUMNS, requireAgent, requireUser } from "../auth.js";
 import { HttpError, notFound, parse } from "../errors.js";
 import { decodeCursor, encodeCursor, tokenSelfView, tokenView, type TokenRow, type UserRow } from "../rows.js";
+import { Params, page, whereClause } from "../sql.js";
 import { parseId } from "./params.js";
 
 /** SQL conditions for each status, consistent with rows.tokenStatus. */
@@ -52,24 +53,20 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: Context): void {
     const user = await requireUser(ctx, req);
     const q = parse(TokenListQuery, req.query, "query");
     const where: string[] = [];
-    const args: unknown[] = [];
-    const arg = (v: unknown) => `$${args.push(v)}`;
-    if (user.role === "user") where.push(`owner_id = ${arg(user.id)}`);
-    if (q.agent_id) where.push(`agent_id = ${arg(q.agent_id)}`);
+    const p = new Params();
+    if (user.role === "user") where.push(`owner_id = ${p.add(user.id)}`);
+    if (q.agent_id) where.push(`agent_id = ${p.add(q.agent_id)}`);
     if (q.status) where.push(`(${STATUS_SQL[q.status]})`);
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
       if (!c || typeof c[1] !== "string") throw new HttpError(400, "validation_failed", "query.cursor is not a cursor this API returned");
-      where.push(`(created_at, id) < (${arg(c[0])}::timestamptz, ${arg(parseId(c[1], "cursor"))}::uuid)`);
+      where.push(`(created_at, id) < (${p.add(c[0])}::timestamptz, ${p.add(parseId(c[1], "cursor"))}::uuid)`);
     }
     const { rows } = await ctx.pool.query<TokenRow>(
-      `SELECT ${TOKEN_COLUMNS} FROM agent_tokens ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-        ORDER BY created_at DESC, id DESC LIMIT ${arg(q.limit + 1)}`,
-      args,
+      `SELECT ${TOKEN_COLUMNS} FROM agent_tokens ${whereClause(where)} ORDER BY created_at DESC, id DESC LIMIT ${p.add(q.limit + 1)}`,
+      p.values,
     );
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    return { items: page.map(tokenView), next_cursor: rows.length > q.limit && last ? encodeCursor(last.created_at, last.id) : null };
+    return page(rows, q.limit, tokenView, (last) => encodeCursor(last.created_at, last.id));
   });
 
   app.get("/api/tokens/self", async (req): Promise<TokenSelf> => tokenSelfView(await requireAgent(ctx, req)));

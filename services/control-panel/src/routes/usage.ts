@@ -3,6 +3,7 @@ import { UsageQuery, type UsageResponse, type UsageRow } from "@iron/protocol";
 import type { Context } from "../context.js";
 import { requireUser } from "../auth.js";
 import { HttpError, parse } from "../errors.js";
+import { Params, whereClause } from "../sql.js";
 
 const KEY_SQL = {
   agent: "e.agent_id",
@@ -19,12 +20,11 @@ export function registerUsageRoutes(app: FastifyInstance, ctx: Context): void {
     const until = q.until ? new Date(q.until) : new Date();
     const since = q.since ? new Date(q.since) : new Date(until.getTime() - 30 * DAY_MS);
     if (since >= until) throw new HttpError(400, "validation_failed", "query.since must be before query.until");
-    const args: unknown[] = [since, until];
-    const arg = (v: unknown) => `$${args.push(v)}`;
+    const p = new Params();
+    const where = [`e.ts >= ${p.add(since)}`, `e.ts < ${p.add(until)}`];
     let from = "telemetry_events e";
-    if (user.role === "user") from += ` JOIN agent_tokens t ON t.id = e.token_id AND t.owner_id = ${arg(user.id)}`;
-    const where = ["e.ts >= $1", "e.ts < $2"];
-    if (q.agent_id) where.push(`e.agent_id = ${arg(q.agent_id)}`);
+    if (user.role === "user") from += ` JOIN agent_tokens t ON t.id = e.token_id AND t.owner_id = ${p.add(user.id)}`;
+    if (q.agent_id) where.push(`e.agent_id = ${p.add(q.agent_id)}`);
     const { rows } = await ctx.pool.query<UsageRow>(
       `SELECT ${KEY_SQL[q.group_by]} AS key,
               count(*) AS events,
@@ -33,9 +33,9 @@ export function registerUsageRoutes(app: FastifyInstance, ctx: Context): void {
               coalesce(sum(e.input_tokens), 0)::bigint AS input_tokens,
               coalesce(sum(e.output_tokens), 0)::bigint AS output_tokens,
               coalesce(sum(e.cost_micros), 0)::bigint AS cost_micros
-         FROM ${from} WHERE ${where.join(" AND ")}
+         FROM ${from} ${whereClause(where)}
         GROUP BY 1 ORDER BY ${q.group_by === "day" ? "1" : "cost_micros DESC, 1"}`,
-      args,
+      p.values,
     );
     const total = { events: 0, llm_calls: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_micros: 0 };
     for (const r of rows) for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += r[k];
