@@ -70,6 +70,8 @@ export function buildProgram(): Command {
     .description("Issue, list, inspect, top up and revoke agent tokens")
     .addHelpText("after", examples("iron token generate --budget 100", "iron token list", "iron token topup <id> --budget 25"));
 
+  const manage = () => import("./commands/token-manage.js");
+
   token
     .command("generate")
     .description("Issue a token with a budget in US dollars; it is printed once and saved in ~/.iron/tokens")
@@ -96,29 +98,20 @@ export function buildProgram(): Command {
     .option("--status <status>", "only tokens in this state: active, exhausted, revoked or expired")
     .option("--limit <n>", "at most this many tokens (default 50)")
     .addHelpText("after", examples("iron token list", "iron token list --agent researcher --status active", "iron token list --json --limit 1000"))
-    .action(async (_options, command: Command) => (await import("./commands/token-manage.js")).listTokens(command.optsWithGlobals()));
+    .action(async (_options, command: Command) => (await manage()).listTokens(command.optsWithGlobals()));
 
-  token
-    .command("show")
-    .description("Show one token: budget, spend, status")
-    .argument("<id>", "the token id")
-    .addHelpText("after", examples("iron token show 0b6f6c1e-6f1e-4c1e-9b1e-0123456789ab"))
-    .action(async (id: string, _options, command: Command) => (await import("./commands/token-manage.js")).showToken(id, command.optsWithGlobals()));
+  const idCommand = (name: string, description: string, example: string) =>
+    token.command(name).description(description).argument("<id>", "the token id").addHelpText("after", examples(`iron token ${name} 0b6f6c1e-6f1e-4c1e-9b1e-0123456789ab${example}`));
 
-  token
-    .command("revoke")
-    .description("Revoke a token (it stops working at once) and drop it from ~/.iron/tokens")
-    .argument("<id>", "the token id")
-    .addHelpText("after", examples("iron token revoke 0b6f6c1e-6f1e-4c1e-9b1e-0123456789ab"))
-    .action(async (id: string, _options, command: Command) => (await import("./commands/token-manage.js")).revokeToken(id, command.optsWithGlobals()));
-
-  token
-    .command("topup")
-    .description("Add to a token's budget")
-    .argument("<id>", "the token id")
+  idCommand("show", "Show one token: budget, spend, status", "").action(async (id: string, _options, command: Command) =>
+    (await manage()).showToken(id, command.optsWithGlobals()),
+  );
+  idCommand("revoke", "Revoke a token (it stops working at once) and drop it from ~/.iron/tokens", "").action(async (id: string, _options, command: Command) =>
+    (await manage()).revokeToken(id, command.optsWithGlobals()),
+  );
+  idCommand("topup", "Add to a token's budget", " --budget 25")
     .requiredOption("--budget <usd>", "US dollars to add, e.g. 25 or 0.5")
-    .addHelpText("after", examples("iron token topup 0b6f6c1e-6f1e-4c1e-9b1e-0123456789ab --budget 25"))
-    .action(async (id: string, _options, command: Command) => (await import("./commands/token-manage.js")).topupToken(id, command.optsWithGlobals()));
+    .action(async (id: string, _options, command: Command) => (await manage()).topupToken(id, command.optsWithGlobals()));
 
   program
     .command("usage")

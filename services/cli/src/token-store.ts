@@ -1,15 +1,9 @@
 import { z } from "zod";
-import { Micros } from "@iron/protocol";
+import { CreateTokenResponse } from "@iron/protocol";
 import { readJsonFile, updateJsonFile } from "./json-file.js";
 
-/** One agent token as `~/.iron/tokens` keeps it. */
-export const SavedToken = z.object({
-  id: z.string(),
-  token: z.string(),
-  agent_id: z.string(),
-  name: z.string().nullable(),
-  budget_micros: Micros,
-  expires_at: z.string().nullable(),
+/** One agent token as `~/.iron/tokens` keeps it: the panel's answer to `POST /api/tokens`, and where it came from. */
+export const SavedToken = CreateTokenResponse.extend({
   /** The panel that issued it. */
   api_url: z.string(),
   saved_at: z.string(),
