@@ -15,8 +15,11 @@
 #                  (iron-sandbox on PATH or in the prefix); install nothing. Containers use this.
 #
 # Environment:
-#   IRON_SANDBOX_ARTIFACT         path or http(s) URL of iron-sandbox-<version>-linux-<arch>.tar.gz
-#   IRON_SANDBOX_ARTIFACT_SHA256  its SHA-256 (default: read from "$IRON_SANDBOX_ARTIFACT.sha256")
+#   IRON_SANDBOX_ARTIFACT         path or http(s) URL of iron-sandbox-<version>-linux-<arch>.tar.gz.
+#                                 Unset on EC2: read from the instance tag IronSandboxArtifact (IMDSv2)
+#   IRON_SANDBOX_ARTIFACT_SHA256  its SHA-256 (default: the instance tag IronSandboxArtifactSha256 when
+#                                 the URL came from the tags, else read from "$IRON_SANDBOX_ARTIFACT.sha256")
+#   IRON_SANDBOX_IMDS             instance metadata endpoint (default http://169.254.169.254)
 #   IRON_SANDBOX_PREFIX           install directory (default /opt/iron-sandbox)
 #   IRON_SANDBOX_BINDIR           where the iron-sandbox link goes (default /usr/local/bin)
 #   IRON_BOOTSTRAP_STATUS         status file (default /var/lib/iron-sandbox/status.json)
@@ -142,13 +145,19 @@ decide() {
   esac
 }
 
-# --- install libseccomp ------------------------------------------------------------
+# --- install packages -----------------------------------------------------------------
+package_install() { # package names, the same on apt and dnf for what we install
+  case $pkg in
+    apt) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 ;;
+    dnf) if command -v dnf >/dev/null 2>&1; then dnf install -y -q "$@" >&2; else yum install -y -q "$@" >&2; fi ;;
+  esac
+}
+
 install_libseccomp() {
   case $pkg in
     apt)
       log "installing libseccomp2 with apt-get"
-      if DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
-         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libseccomp2 >&2; then
+      if DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && package_install libseccomp2; then
         libseccomp=$(dpkg-query -W -f='${Version}' libseccomp2 2>/dev/null)
       else
         lack "libseccomp >= $MIN_LIBSECCOMP (apt-get install libseccomp2 failed)"
@@ -156,11 +165,10 @@ install_libseccomp() {
       ;;
     dnf)
       log "installing libseccomp with dnf"
-      if command -v dnf >/dev/null 2>&1; then installer=dnf; else installer=yum; fi
-      if "$installer" install -y -q libseccomp >&2; then
+      if package_install libseccomp; then
         libseccomp=$(rpm -q --qf '%{VERSION}' libseccomp 2>/dev/null)
       else
-        lack "libseccomp >= $MIN_LIBSECCOMP ($installer install libseccomp failed)"
+        lack "libseccomp >= $MIN_LIBSECCOMP (dnf install libseccomp failed)"
       fi
       ;;
   esac
@@ -170,24 +178,43 @@ install_libseccomp() {
 }
 
 # --- install the artifact ------------------------------------------------------------
+# curl (or wget) for URLs; installed when neither is there (minimal images have none).
+ensure_downloader() {
+  command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 && return 0
+  log "installing curl to download the artifact"
+  package_install curl ca-certificates
+}
+
 fetch() { # $1 source (path or URL), $2 destination
   case $1 in
     http://*|https://*)
-      if command -v curl >/dev/null 2>&1; then curl -fsSL -o "$2" "$1"
-      elif command -v wget >/dev/null 2>&1; then wget -q -O "$2" "$1"
-      else log "neither curl nor wget is installed"; return 1; fi ;;
+      ensure_downloader || return 1
+      if command -v curl >/dev/null 2>&1; then curl -fsSL --retry 3 -o "$2" "$1"
+      else wget -q -O "$2" "$1"; fi ;;
     *) cp "$1" "$2" ;;
   esac
 }
 
+# On EC2 the deployment puts the artifact's URL and SHA-256 in instance tags (IMDSv2, tags enabled).
+artifact_from_instance_tags() {
+  imds=${IRON_SANDBOX_IMDS:-http://169.254.169.254}
+  ensure_downloader && command -v curl >/dev/null 2>&1 || return 1
+  token=$(curl -fsS --connect-timeout 2 --max-time 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 300" "$imds/latest/api/token") || return 1
+  tag() { curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/tags/instance/$1"; }
+  url=$(tag IronSandboxArtifact) && [ -n "$url" ] || return 1
+  ARTIFACT=$url
+  if [ -z "${IRON_SANDBOX_ARTIFACT_SHA256:-}" ]; then IRON_SANDBOX_ARTIFACT_SHA256=$(tag IronSandboxArtifactSha256) || true; fi
+  log "artifact from instance tags: $ARTIFACT"
+}
+
 install_artifact() {
   installed="$PREFIX/iron-sandbox"
-  if [ -z "$ARTIFACT" ]; then
+  if [ -z "$ARTIFACT" ] && ! artifact_from_instance_tags; then
     if [ -x "$installed" ]; then
-      log "IRON_SANDBOX_ARTIFACT not set; checking the sandbox already installed in $PREFIX"
+      log "no artifact given; checking the sandbox already installed in $PREFIX"
       return
     fi
-    lack "the sandbox artifact (set IRON_SANDBOX_ARTIFACT to the tarball's path or URL)"
+    lack "the sandbox artifact (set IRON_SANDBOX_ARTIFACT to the tarball's path or URL, or on EC2 the instance tag IronSandboxArtifact)"
     return
   fi
   work=$(mktemp -d) || { lack "a writable temp dir"; return; }

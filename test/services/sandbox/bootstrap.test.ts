@@ -6,10 +6,12 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProbeSchema } from "@iron/sandbox";
 import { ensureDebianRootfs, openChroot, run, type Chroot } from "../../support/debian-rootfs.js";
-import { ensureLauncher, removeTempDirs, sandboxDir, tempDir } from "../../support/sandbox.js";
+import { freePort } from "../../support/ports.js";
+import { ensureLauncher, ensureWrapperBuilt, removeTempDirs, sandboxDir, tempDir } from "../../support/sandbox.js";
 
 const bootstrap = join(sandboxDir, "node/bootstrap.sh");
 afterAll(removeTempDirs);
@@ -57,53 +59,105 @@ describe("bootstrap decision path (injected facts)", () => {
 
 const canChroot = process.getuid?.() === 0 && spawnSync("sh", ["-c", "command -v debootstrap && command -v chroot"]).status === 0;
 
-describe("bootstrap in a Debian 12 root filesystem", () => {
-  let chroot: Chroot | undefined;
-  afterAll(async () => chroot?.close());
+/**
+ * A stand-in for EC2's instance metadata service (IMDSv2) on 127.0.0.1: a PUT for a
+ * token, then instance tags read with it; it also serves the artifact over HTTP.
+ */
+async function fakeImds(artifactDir: string, tarball: string, sha256: string): Promise<{ url: string; close(): Promise<void> }> {
+  const token = "test-token-123";
+  const port = await freePort();
+  const server = createServer((req, res) => {
+    const url = req.url ?? "";
+    if (req.method === "PUT" && url === "/latest/api/token" && req.headers["x-aws-ec2-metadata-token-ttl-seconds"]) return res.end(token);
+    if (url.startsWith("/latest/meta-data/")) {
+      if (req.headers["x-aws-ec2-metadata-token"] !== token) return res.writeHead(401).end();
+      const tags: Record<string, string> = {
+        "/latest/meta-data/tags/instance/IronSandboxArtifact": `http://127.0.0.1:${port}/artifacts/${tarball}`,
+        "/latest/meta-data/tags/instance/IronSandboxArtifactSha256": sha256,
+      };
+      return tags[url] ? res.end(tags[url]) : res.writeHead(404).end();
+    }
+    if (req.method === "GET" && url === `/artifacts/${tarball}`) return res.end(readFileSync(join(artifactDir, tarball)));
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
-  it.skipIf(!canChroot)(
-    "installs libseccomp and the artifact, probes, self-tests and reports ok (needs root and debootstrap)",
-    async () => {
-      ensureLauncher();
-      const out = tempDir("artifact");
-      const packed = await run("sh", [join(sandboxDir, "scripts/pack-artifact.sh")], { ...process.env, IRON_ARTIFACT_OUT: out });
-      expect(packed.status, packed.output).toBe(0);
-      const tarball = readdirSync(out).find((f) => f.endsWith(".tar.gz")) as string;
+describe.skipIf(!canChroot)("bootstrap in a Debian 12 root filesystem (needs root and debootstrap)", () => {
+  let rootfs: string;
+  let artifactDir: string;
+  let tarball: string;
+  const chroots: Chroot[] = [];
 
-      chroot = await openChroot(await ensureDebianRootfs());
-      mkdirSync(join(chroot.root, "srv/iron"), { recursive: true });
-      for (const file of [tarball, `${tarball}.sha256`]) copyFileSync(join(out, file), join(chroot.root, "srv/iron", file));
-      copyFileSync(bootstrap, join(chroot.root, "srv/iron/bootstrap.sh"));
+  beforeAll(async () => {
+    ensureLauncher();
+    ensureWrapperBuilt();
+    artifactDir = tempDir("artifact");
+    const packed = await run("sh", [join(sandboxDir, "scripts/pack-artifact.sh")], { ...process.env, IRON_ARTIFACT_OUT: artifactDir });
+    expect(packed.status, packed.output).toBe(0);
+    tarball = readdirSync(artifactDir).find((f) => f.endsWith(".tar.gz")) as string;
+    rootfs = await ensureDebianRootfs();
+  }, 20 * 60_000);
 
-      const r = await chroot.run("/bin/sh", ["/srv/iron/bootstrap.sh"], { IRON_SANDBOX_ARTIFACT: `/srv/iron/${tarball}` });
+  afterAll(async () => {
+    for (const c of chroots) await c.close();
+  });
+
+  /** A fresh overlay of the rootfs with the artifact and the bootstrap in /srv/iron. */
+  async function freshNode(): Promise<Chroot> {
+    const chroot = await openChroot(rootfs);
+    chroots.push(chroot);
+    mkdirSync(join(chroot.root, "srv/iron"), { recursive: true });
+    for (const file of [tarball, `${tarball}.sha256`]) copyFileSync(join(artifactDir, file), join(chroot.root, "srv/iron", file));
+    copyFileSync(bootstrap, join(chroot.root, "srv/iron/bootstrap.sh"));
+    return chroot;
+  }
+
+  it("installs libseccomp and the artifact, probes, self-tests and reports ok", async () => {
+    const node = await freshNode();
+    const r = await node.run("/bin/sh", ["/srv/iron/bootstrap.sh"], { IRON_SANDBOX_ARTIFACT: `/srv/iron/${tarball}` });
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toMatch(/installing libseccomp2 with apt-get/);
+    expect(r.output).toMatch(/ready: kernel .*Landlock ABI \d+, libseccomp 2\.5\.\d+, debian 12/);
+
+    const status = JSON.parse(readFileSync(join(node.root, "var/lib/iron-sandbox/status.json"), "utf8"));
+    expect(status).toMatchObject({ status: "ok", lacks: [], distro: "debian 12", package_manager: "apt", installed: "/opt/iron-sandbox/iron-sandbox" });
+    const probe = ProbeSchema.parse(status.probe);
+    expect(probe.landlock_abi).toBeGreaterThanOrEqual(1);
+    expect(probe.libseccomp).toMatch(/^2\.5\.\d+$/);
+
+    const dpkg = await node.run("dpkg-query", ["-W", "-f=${Status} ${Version}", "libseccomp2"]);
+    expect(dpkg.output).toMatch(/^install ok installed 2\.5\./);
+    const linked = await node.run("/usr/local/bin/iron-sandbox", ["--quiet", "--", "/bin/cat", "/etc/debian_version"]);
+    expect(linked.status).not.toBe(0); // confined: /etc is not readable
+  }, 10 * 60_000);
+
+  it("on EC2, takes the artifact's URL and checksum from instance tags (IMDSv2), installing curl to fetch it", async () => {
+    const node = await freshNode();
+    expect((await node.run("sh", ["-c", "command -v curl"])).status).not.toBe(0); // minbase has no curl
+    const sha256 = readFileSync(join(artifactDir, `${tarball}.sha256`), "utf8").split(" ")[0] as string;
+    const imds = await fakeImds(artifactDir, tarball, sha256);
+    try {
+      const r = await node.run("/bin/sh", ["/srv/iron/bootstrap.sh"], { IRON_SANDBOX_IMDS: imds.url });
       expect(r.status, r.output).toBe(0);
-      expect(r.output).toMatch(/installing libseccomp2 with apt-get/);
-      expect(r.output).toMatch(/ready: kernel .*Landlock ABI \d+, libseccomp 2\.5\.\d+, debian 12/);
+      expect(r.output).toMatch(/installing curl to download the artifact/);
+      expect(r.output).toMatch(new RegExp(`artifact from instance tags: ${imds.url}/artifacts/${tarball.replace(/\./g, "\\.")}`));
+      expect(r.output).toMatch(new RegExp(`installed the sandbox in /opt/iron-sandbox \\(SHA-256 ${sha256}\\)`));
+      expect((await node.run("dpkg-query", ["-W", "-f=${Status}", "curl"])).output).toBe("install ok installed");
+    } finally {
+      await imds.close();
+    }
+  }, 10 * 60_000);
 
-      const status = JSON.parse(readFileSync(join(chroot.root, "var/lib/iron-sandbox/status.json"), "utf8"));
-      expect(status).toMatchObject({ status: "ok", lacks: [], distro: "debian 12", package_manager: "apt", installed: "/opt/iron-sandbox/iron-sandbox" });
-      const probe = ProbeSchema.parse(status.probe);
-      expect(probe.landlock_abi).toBeGreaterThanOrEqual(1);
-      expect(probe.libseccomp).toMatch(/^2\.5\.\d+$/);
-
-      const dpkg = await chroot.run("dpkg-query", ["-W", "-f=${Status} ${Version}", "libseccomp2"]);
-      expect(dpkg.output).toMatch(/^install ok installed 2\.5\./);
-      const linked = await chroot.run("/usr/local/bin/iron-sandbox", ["--quiet", "--", "/bin/cat", "/etc/debian_version"]);
-      expect(linked.status).not.toBe(0); // confined: /etc is not readable
-    },
-    20 * 60_000,
-  );
-
-  it.skipIf(!canChroot)("refuses a tampered artifact (checksum mismatch)", async () => {
-    expect(chroot, "the previous test prepared the chroot").toBeDefined();
-    const root = (chroot as Chroot).root;
-    const tarball = readdirSync(join(root, "srv/iron")).find((f) => f.endsWith(".tar.gz")) as string;
-    const r = await (chroot as Chroot).run("/bin/sh", ["/srv/iron/bootstrap.sh"], {
+  it("refuses a tampered artifact (checksum mismatch)", async () => {
+    const node = await freshNode();
+    const r = await node.run("/bin/sh", ["/srv/iron/bootstrap.sh"], {
       IRON_SANDBOX_ARTIFACT: `/srv/iron/${tarball}`,
       IRON_SANDBOX_ARTIFACT_SHA256: "0".repeat(64),
-      IRON_BOOTSTRAP_STATUS: "/tmp/tampered.json",
     });
     expect(r.status).toBe(1);
     expect(r.output).toMatch(/lacks: an intact artifact \(SHA-256 [0-9a-f]{64}, expected 0{64}\)/);
-  }, 5 * 60_000);
+    expect(JSON.parse(readFileSync(join(node.root, "var/lib/iron-sandbox/status.json"), "utf8")).status).toBe("failed");
+  }, 10 * 60_000);
 });
