@@ -36,6 +36,13 @@ describe("release tarball", () => {
     expect(readFileSync(join(dir, `${tarball}.sha256`), "utf8")).toBe(`${sum}  ${tarball}\n`);
   });
 
+  it("runs on the oldest glibc among the node OSes (Amazon Linux 2023 and RHEL 9 ship 2.34)", async () => {
+    const symbols = (await run("objdump", ["-T", ensureLauncher()])).output;
+    const versions = [...symbols.matchAll(/GLIBC_2\.(\d+)/g)].map((m) => Number(m[1]));
+    expect(versions.length).toBeGreaterThan(0);
+    expect(Math.max(...versions)).toBeLessThanOrEqual(34);
+  });
+
   it("is reproducible: packing the same build twice gives the same bytes", async () => {
     const first = await pack();
     const second = await pack();
