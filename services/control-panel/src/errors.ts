@@ -72,6 +72,11 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return reply.code(status).send(body("bad_request", err.message));
     }
+    const pgCode = (err as { code?: unknown }).code;
+    if (typeof pgCode === "string" && pgCode.startsWith("22")) {
+      // PostgreSQL data exception: a value the schema let through but the database cannot store (e.g. "\u0000" in text).
+      return reply.code(400).send(body("bad_request", `a value cannot be stored: ${err.message}`));
+    }
     if (isUnavailableError(err)) {
       req.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, "database unavailable");
       return reply.code(503).header("Retry-After", "1").send(body("unavailable", "the database is unavailable; retry shortly"));

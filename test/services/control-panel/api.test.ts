@@ -337,6 +337,8 @@ describe("malformed requests", () => {
     expect((await send('{"__proto__": {"admin": true}, "budget_micros": 5}')).statusCode).toBe(400);
     expect((await send("x".repeat(200 * 1024))).statusCode).toBe(413);
     expect((await send("")).statusCode).toBe(400);
+    // Valid JSON that PostgreSQL cannot store in text.
+    expectError(await call("POST", "/api/tokens", p.admin, { budget_micros: 5, name: "nul\u0000byte" }), 400, "bad_request");
     expect((await call("GET", "/healthz")).status).toBe(200);
   });
 });
