@@ -1,28 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startFakeLlm, type FakeLlm } from "../../support/fake-llm.js";
-import { createTestIssuer, type TestIssuer } from "../../support/agent-token.js";
+import { createTestIssuer } from "../../support/agent-token.js";
 import { runRuntimeCli, startRuntimeProcess } from "../../support/agent-runtime.js";
 import { freePort } from "../../support/ports.js";
-import { stopAll, waitFor } from "../../support/processes.js";
-import { chat, post, tempDir } from "./helpers.js";
+import { waitFor } from "../../support/processes.js";
+import { chat, post, tempDir, usePeers } from "./helpers.js";
 
-let fake: FakeLlm;
-let issuer: TestIssuer;
-let jwksFile: string;
+const peers = usePeers();
 
-beforeAll(async () => {
-  fake = await startFakeLlm();
-  issuer = await createTestIssuer();
-  jwksFile = issuer.writeJwks(join(tempDir(), "jwks.json"));
-});
-afterAll(async () => {
-  await stopAll();
-  await fake.close();
-});
-
-const upstreams = () => ["--openai-base-url", fake.openaiBaseUrl, "--anthropic-base-url", fake.anthropicBaseUrl, "--log-level", "warn"];
+const upstreams = () => ["--openai-base-url", peers.fake.openaiBaseUrl, "--anthropic-base-url", peers.fake.anthropicBaseUrl, "--log-level", "warn"];
 
 describe("configuration is validated at start", () => {
   it("--help teaches the flags, the environment and how to point an agent at the runtime", async () => {
@@ -36,7 +23,7 @@ describe("configuration is validated at start", () => {
     expect(missing.code).toBe(2);
     expect(missing.output).toContain("IRON_TOKEN is required");
 
-    const { token } = await issuer.issue(1000);
+    const { token } = await peers.issuer.issue(1000);
     const badPort = await runRuntimeCli(["serve", "--port", "99999", "--state-dir", tempDir()], { IRON_TOKEN: token });
     expect(badPort.code).toBe(2);
     expect(badPort.output).toContain("--port / IRON_RUNTIME_PORT");
@@ -49,7 +36,7 @@ describe("configuration is validated at start", () => {
     expect(noKeys.output).toMatch(/cannot verify IRON_TOKEN.*--jwks-file.*--trust-unverified-token/s);
 
     const stranger = await (await createTestIssuer()).issue(1000);
-    const forged = await runRuntimeCli(["serve", "--jwks-file", jwksFile, "--state-dir", tempDir()], { IRON_TOKEN: stranger.token });
+    const forged = await runRuntimeCli(["serve", "--jwks-file", peers.jwksFile, "--state-dir", tempDir()], { IRON_TOKEN: stranger.token });
     expect(forged.code).toBe(2);
     expect(forged.output).toContain("does not verify");
 
@@ -58,7 +45,7 @@ describe("configuration is validated at start", () => {
 
     const pricesFile = join(tempDir(), "prices.json");
     writeFileSync(pricesFile, JSON.stringify({ models: { "my-model": { provider: "openai", input: -1, output: 1 } } }));
-    const badPrices = await runRuntimeCli(["serve", "--jwks-file", jwksFile, "--prices-file", pricesFile, "--state-dir", tempDir()], { IRON_TOKEN: token });
+    const badPrices = await runRuntimeCli(["serve", "--jwks-file", peers.jwksFile, "--prices-file", pricesFile, "--state-dir", tempDir()], { IRON_TOKEN: token });
     expect(badPrices.code).toBe(2);
     expect(badPrices.output).toMatch(/models\.my-model\.input/);
   });
@@ -66,9 +53,9 @@ describe("configuration is validated at start", () => {
   it("prices a model from a prices file and, with --unknown-models highest-price, an unknown model at the table's top prices", async () => {
     const pricesFile = join(tempDir(), "prices.json");
     writeFileSync(pricesFile, JSON.stringify({ models: { "house-model": { provider: "openai", input: 1_000_000, output: 2_000_000, max_output_tokens: 1000 } } }));
-    const { token } = await issuer.issue(10_000_000);
-    const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--jwks-file", jwksFile, "--prices-file", pricesFile, "--unknown-models", "highest-price", ...upstreams()] });
-    fake.usage = { input: 1000, cached: 0, cacheWrite: 0, output: 500 };
+    const { token } = await peers.issuer.issue(10_000_000);
+    const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--jwks-file", peers.jwksFile, "--prices-file", pricesFile, "--unknown-models", "highest-price", ...upstreams()] });
+    peers.fake.usage = { input: 1000, cached: 0, cacheWrite: 0, output: 500 };
     const house = await post(`${rt.url}/openai/v1/chat/completions`, chat("house-model", 500));
     expect(house.headers.get("x-iron-cost-micros")).toBe("2000"); // 1000 × $1/M + 500 × $2/M
     const unknown = await post(`${rt.url}/openai/v1/chat/completions`, chat("mystery-model", 500));
@@ -89,18 +76,18 @@ describe("configuration is validated at start", () => {
     const { token } = await (await createTestIssuer()).issue(1000);
     const deadPanel = `http://127.0.0.1:${await freePort()}`;
     const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--control-panel-url", deadPanel, ...upstreams()] });
-    const hits = fake.totalHits();
+    const hits = peers.fake.totalHits();
     const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
     expect(res.status).toBe(503);
     expect(res.json).toMatchObject({ error: { code: "token_unverified" } });
-    expect(fake.totalHits()).toBe(hits);
+    expect(peers.fake.totalHits()).toBe(hits);
     expect((await rt.status()).token.verification).toBe("pending");
     await rt.stop();
   });
 
   it("refuses calls with an expired token", async () => {
-    const { token } = await issuer.issue(1000, { expiresInSeconds: -60 });
-    const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--jwks-file", jwksFile, ...upstreams()] });
+    const { token } = await peers.issuer.issue(1000, { expiresInSeconds: -60 });
+    const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--jwks-file", peers.jwksFile, ...upstreams()] });
     const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
     expect(res.status).toBe(403);
     expect(res.json).toMatchObject({ error: { code: "token_expired" } });
@@ -110,12 +97,12 @@ describe("configuration is validated at start", () => {
 
 describe("crash recovery", () => {
   it("a call cut off by a crash is charged its reservation after the restart, once", async () => {
-    const { token } = await issuer.issue(1_000_000);
+    const { token } = await peers.issuer.issue(1_000_000);
     const stateDir = tempDir();
-    const args = ["--jwks-file", jwksFile, ...upstreams()];
+    const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
     const rt = await startRuntimeProcess({ token, stateDir, args });
     let release!: () => void;
-    fake.holdStream = new Promise<void>((resolve) => (release = resolve));
+    peers.fake.holdStream = new Promise<void>((resolve) => (release = resolve));
     const res = await fetch(`${rt.url}/openai/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chat("gpt-4o-mini", 1000, { stream: true })) });
     const reader = res.body!.getReader();
     await reader.read();
@@ -123,7 +110,7 @@ describe("crash recovery", () => {
     expect(reserved).toBeGreaterThan(0);
     process.kill(-rt.proc.child.pid!, "SIGKILL");
     await rt.proc.exited;
-    fake.holdStream = undefined;
+    peers.fake.holdStream = undefined;
     release();
     await reader.read().catch(() => undefined);
 

@@ -1,6 +1,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { startFakeLlm, type FakeLlm } from "../../support/fake-llm.js";
+import { createTestIssuer, type TestIssuer } from "../../support/agent-token.js";
+import { stopAll } from "../../support/processes.js";
 
 /** A fresh temp directory for a runtime's state (SQLite) and files. */
 export function tempDir(prefix = "iron-rt-"): string {
@@ -26,3 +30,25 @@ export const chat = (model: string, maxTokens: number, extra: Record<string, unk
   messages: [{ role: "user", content: "Say hello." }],
   ...extra,
 });
+
+export interface Peers {
+  fake: FakeLlm;
+  issuer: TestIssuer;
+  /** The issuer's public keys, for `--jwks-file`. */
+  jwksFile: string;
+}
+
+/** For a test file: a fake LLM upstream and a token issuer before its tests; every process stopped and the fake closed after. */
+export function usePeers(): Peers {
+  const peers = {} as Peers;
+  beforeAll(async () => {
+    peers.fake = await startFakeLlm();
+    peers.issuer = await createTestIssuer();
+    peers.jwksFile = peers.issuer.writeJwks(join(tempDir(), "jwks.json"));
+  });
+  afterAll(async () => {
+    await stopAll();
+    await peers.fake.close();
+  });
+  return peers;
+}

@@ -31,6 +31,15 @@ function runtimeFor(token: string, stateDir: string, extra: string[] = []): Prom
   });
 }
 
+/** Issues a token on the panel and starts a runtime with it that has verified the token with the panel's keys. */
+async function verifiedRuntime(budgetMicros: number): Promise<{ id: string; token: string; stateDir: string; rt: RuntimeProcess }> {
+  const { id, token } = await panel.issueToken(budgetMicros);
+  const stateDir = tempDir();
+  const rt = await runtimeFor(token, stateDir);
+  await waitFor("the token to be verified with the panel's JWKS", async () => (await rt.status()).token.verification === "verified");
+  return { id, token, stateDir, rt };
+}
+
 /** Every event the panel stored for a token. */
 async function panelEvents(tokenId: string): Promise<TelemetryPage["items"]> {
   return (await panel.get<TelemetryPage>(`/api/telemetry?token_id=${tokenId}&limit=1000`)).items;
@@ -47,9 +56,7 @@ async function someCalls(rt: RuntimeProcess, n: number): Promise<void> {
 
 describe("telemetry to the real Control Panel", () => {
   it("verifies the token with the panel's keys, and the panel's spend equals the ledger's to the micro-dollar", async () => {
-    const { id, token } = await panel.issueToken(5_000_000);
-    const rt = await runtimeFor(token, tempDir());
-    await waitFor("the token to be verified with the panel's JWKS", async () => (await rt.status()).token.verification === "verified");
+    const { id, rt } = await verifiedRuntime(5_000_000);
     fake.usage = { input: 1234, cached: 100, cacheWrite: 50, output: 77 };
     await someCalls(rt, 6);
     fake.failWith = 500;
@@ -72,10 +79,7 @@ describe("telemetry to the real Control Panel", () => {
   });
 
   it("panel down: calls still succeed, telemetry disables after 3 failures, and a restart delivers every event exactly once", async () => {
-    const { id, token } = await panel.issueToken(5_000_000);
-    const stateDir = tempDir();
-    const rt = await runtimeFor(token, stateDir);
-    await waitFor("the panel's keys", async () => (await rt.status()).token.verification === "verified");
+    const { id, token, stateDir, rt } = await verifiedRuntime(5_000_000);
     fake.usage = { input: 500, cached: 0, cacheWrite: 0, output: 50 };
     await someCalls(rt, 2);
     await waitFor("the first events to be delivered", async () => (await rt.status()).telemetry.sent === 2);
@@ -105,10 +109,7 @@ describe("telemetry to the real Control Panel", () => {
   });
 
   it("refuses a revoked token once the panel says so, also after a restart", async () => {
-    const { id, token } = await panel.issueToken(5_000_000);
-    const stateDir = tempDir();
-    const rt = await runtimeFor(token, stateDir);
-    await waitFor("the panel's keys", async () => (await rt.status()).token.verification === "verified");
+    const { id, token, stateDir, rt } = await verifiedRuntime(5_000_000);
     await someCalls(rt, 1);
     await panel.revoke(id);
     await waitFor("the runtime to learn of the revocation", async () => (await rt.status()).token.status === "revoked");

@@ -1,35 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { join } from "node:path";
-import { startFakeLlm, type FakeLlm } from "../../support/fake-llm.js";
-import { createTestIssuer, type TestIssuer } from "../../support/agent-token.js";
 import { startRuntimeProcess, type RuntimeProcess } from "../../support/agent-runtime.js";
-import { stopAll } from "../../support/processes.js";
-import { chat, post, tempDir } from "./helpers.js";
+import { chat, post, tempDir, usePeers } from "./helpers.js";
 
-let fake: FakeLlm;
-let issuer: TestIssuer;
-let jwksFile: string;
-
-beforeAll(async () => {
-  fake = await startFakeLlm();
-  issuer = await createTestIssuer();
-  jwksFile = issuer.writeJwks(join(tempDir(), "jwks.json"));
-});
-afterAll(async () => {
-  await stopAll();
-  await fake.close();
-});
+const peers = usePeers();
 beforeEach(() => {
-  fake.usage = { input: 100, cached: 0, cacheWrite: 0, output: 20 };
-  fake.failWith = undefined;
+  peers.fake.usage = { input: 100, cached: 0, cacheWrite: 0, output: 20 };
+  peers.fake.failWith = undefined;
 });
 
 async function runtimeWithBudget(budgetMicros: number, stateDir = tempDir(), token?: string, env: Record<string, string> = {}): Promise<RuntimeProcess & { token: string; stateDir: string }> {
-  const t = token ?? (await issuer.issue(budgetMicros)).token;
+  const t = token ?? (await peers.issuer.issue(budgetMicros)).token;
   const rt = await startRuntimeProcess({
     token: t,
     stateDir,
-    args: ["--jwks-file", jwksFile, "--openai-base-url", fake.openaiBaseUrl, "--anthropic-base-url", fake.anthropicBaseUrl, "--log-level", "warn"],
+    args: ["--jwks-file", peers.jwksFile, "--openai-base-url", peers.fake.openaiBaseUrl, "--anthropic-base-url", peers.fake.anthropicBaseUrl, "--log-level", "warn"],
     env,
   });
   return { ...rt, token: t, stateDir };
@@ -43,7 +27,7 @@ describe("pricing through the daemon", () => {
   afterAll(() => rt.stop());
 
   it("prices an OpenAI chat completion exactly, cached input included", async () => {
-    fake.usage = { input: 1000, cached: 200, cacheWrite: 0, output: 500 };
+    peers.fake.usage = { input: 1000, cached: 200, cacheWrite: 0, output: 500 };
     const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 600));
     expect(res.status).toBe(200);
     // 800 × $0.15/M + 200 × $0.075/M + 500 × $0.60/M = 435 micro-USD
@@ -51,7 +35,7 @@ describe("pricing through the daemon", () => {
   });
 
   it("prices an Anthropic message exactly, cache reads and writes included", async () => {
-    fake.usage = { input: 1000, cached: 300, cacheWrite: 200, output: 100 };
+    peers.fake.usage = { input: 1000, cached: 300, cacheWrite: 200, output: 100 };
     const res = await post(`${rt.url}/anthropic/v1/messages`, chat("claude-sonnet-4-20250514", 200));
     expect(res.status).toBe(200);
     // 500 × $3/M + 300 × $0.30/M + 200 × $3.75/M + 100 × $15/M = 3840 micro-USD
@@ -59,10 +43,10 @@ describe("pricing through the daemon", () => {
   });
 
   it("prices responses and embeddings, rounding a fraction of a micro up", async () => {
-    fake.usage = { input: 1000, cached: 0, cacheWrite: 0, output: 100 };
+    peers.fake.usage = { input: 1000, cached: 0, cacheWrite: 0, output: 100 };
     const responses = await post(`${rt.url}/openai/v1/responses`, { model: "gpt-4.1", input: "hi", max_output_tokens: 200 });
     expect(responses.headers.get("x-iron-cost-micros")).toBe("2800");
-    fake.usage = { input: 1234, cached: 0, cacheWrite: 0, output: 0 };
+    peers.fake.usage = { input: 1234, cached: 0, cacheWrite: 0, output: 0 };
     const embeddings = await post(`${rt.url}/openai/v1/embeddings`, { model: "text-embedding-3-small", input: "hi" });
     expect(embeddings.headers.get("x-iron-cost-micros")).toBe("25"); // 1234 × $0.02/M = 24.68
   });
@@ -77,17 +61,17 @@ describe("pricing through the daemon", () => {
   it("sends the configured provider key upstream instead of the caller's", async () => {
     const keyed = await runtimeWithBudget(1_000_000, tempDir(), undefined, { OPENAI_API_KEY: "sk-from-env", ANTHROPIC_API_KEY: "ak-from-env" });
     await post(`${keyed.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10), { authorization: "Bearer sk-agent" });
-    expect(fake.lastRequest["/v1/chat/completions"]?.headers.authorization).toBe("Bearer sk-from-env");
+    expect(peers.fake.lastRequest["/v1/chat/completions"]?.headers.authorization).toBe("Bearer sk-from-env");
     await post(`${keyed.url}/anthropic/v1/messages`, chat("claude-3-5-haiku", 10), { "x-api-key": "agent-key" });
-    expect(fake.lastRequest["/v1/messages"]?.headers["x-api-key"]).toBe("ak-from-env");
-    expect(fake.lastRequest["/v1/messages"]?.headers["anthropic-version"]).toBe("2023-06-01");
+    expect(peers.fake.lastRequest["/v1/messages"]?.headers["x-api-key"]).toBe("ak-from-env");
+    expect(peers.fake.lastRequest["/v1/messages"]?.headers["anthropic-version"]).toBe("2023-06-01");
     expect(keyed.proc.output()).not.toContain("from-env");
     expect(keyed.proc.output()).not.toContain(keyed.token);
     await keyed.stop();
   });
 
   it("refuses unknown models, bad JSON and unknown paths without calling upstream, and stays up", async () => {
-    const before = fake.totalHits();
+    const before = peers.fake.totalHits();
     const unknown = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-99-imaginary", 10));
     expect(unknown.status).toBe(400);
     expect(unknown.json).toMatchObject({ error: { code: "unknown_model" } });
@@ -96,13 +80,13 @@ describe("pricing through the daemon", () => {
     expect((await post(`${rt.url}/openai/v1/chat/completions`, { messages: [] })).json).toMatchObject({ error: { code: "bad_request" } });
     expect((await post(`${rt.url}/openai/v1/images/generations`, { model: "dall-e-3" })).status).toBe(404);
     expect((await fetch(`${rt.url}/openai/v1/chat/completions`)).status).toBe(405);
-    expect(fake.totalHits()).toBe(before);
+    expect(peers.fake.totalHits()).toBe(before);
     expect((await fetch(`${rt.url}/healthz`)).status).toBe(200);
   });
 
   it("does not charge a call the provider failed", async () => {
     const before = (await rt.status()).spent_micros;
-    fake.failWith = 500;
+    peers.fake.failWith = 500;
     const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
     expect(res.status).toBe(500);
     expect((await rt.status()).spent_micros).toBe(before);
@@ -115,11 +99,11 @@ describe("budget enforcement", () => {
     // gpt-4o-mini: 100 in + 20 out = 27 micros; a max_tokens of 1000 reserves ≥ 600 micros of output.
     const ok = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 1000));
     expect(ok.status).toBe(200);
-    const hits = fake.totalHits();
+    const hits = peers.fake.totalHits();
     const refused = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 2000));
     expect(refused.status).toBe(402);
     expect(refused.json).toMatchObject({ error: { code: "budget_exceeded", details: { budget_micros: 1000, spent_micros: 27, remaining_micros: 973 } } });
-    expect(fake.totalHits()).toBe(hits);
+    expect(peers.fake.totalHits()).toBe(hits);
     const status = await rt.status();
     expect(status.spent_micros).toBe(27);
     await rt.stop();
@@ -129,14 +113,14 @@ describe("budget enforcement", () => {
     const budget = 2000;
     const rt = await runtimeWithBudget(budget);
     // Each call costs about what it reserves: 100 prompt tokens and the full 1000 output tokens (15 + 600 micros).
-    fake.usage = { input: 100, cached: 0, cacheWrite: 0, output: 1000 };
-    const hits = fake.totalHits();
+    peers.fake.usage = { input: 100, cached: 0, cacheWrite: 0, output: 1000 };
+    const hits = peers.fake.totalHits();
     const results = await Promise.all(Array.from({ length: 50 }, () => post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 1000))));
     const ok = results.filter((r) => r.status === 200).length;
     const refused = results.filter((r) => r.status === 402).length;
     expect(ok + refused).toBe(50);
     expect(ok).toBeGreaterThanOrEqual(1);
-    expect(fake.totalHits() - hits).toBe(ok);
+    expect(peers.fake.totalHits() - hits).toBe(ok);
     const status = await rt.status();
     expect(status.spent_micros).toBe(ok * 615);
     expect(status.spent_micros).toBeLessThanOrEqual(budget);
@@ -147,11 +131,11 @@ describe("budget enforcement", () => {
   it("warns at 90% with a response header", async () => {
     // The first call reserves about 614 micros of 650 (94%) and settles at 615.
     const rt = await runtimeWithBudget(650);
-    fake.usage = { input: 100, cached: 0, cacheWrite: 0, output: 1000 };
+    peers.fake.usage = { input: 100, cached: 0, cacheWrite: 0, output: 1000 };
     const first = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 1000));
     expect(first.status).toBe(200);
     expect(first.headers.get("x-iron-budget-warning")).toMatch(/% of the token's budget/);
-    fake.usage = { input: 10, cached: 0, cacheWrite: 0, output: 1 };
+    peers.fake.usage = { input: 10, cached: 0, cacheWrite: 0, output: 1 };
     const second = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 1));
     expect(second.headers.get("x-iron-budget-warning")).toMatch(/^\d+% of the token's budget/);
     await rt.stop();

@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server, type Socket } from "node:net";
-import { join } from "node:path";
-import { startFakeLlm, type FakeLlm } from "../../support/fake-llm.js";
-import { createTestIssuer, type TestIssuer } from "../../support/agent-token.js";
 import { startRuntimeProcess } from "../../support/agent-runtime.js";
-import { stopAll, waitFor } from "../../support/processes.js";
-import { chat, post, tempDir } from "./helpers.js";
+import { waitFor } from "../../support/processes.js";
+import { chat, post, tempDir, usePeers } from "./helpers.js";
 
 /** A "panel" that accepts connections, reads requests and never answers: the worst case for a caller that waits. */
 interface HangingPanel { url: string; received: () => string; close(): Promise<void> }
@@ -31,34 +28,25 @@ async function startHangingPanel(): Promise<HangingPanel> {
   };
 }
 
-let fake: FakeLlm;
-let issuer: TestIssuer;
-let jwksFile: string;
+const peers = usePeers();
 let hanging: HangingPanel;
 
 beforeAll(async () => {
-  fake = await startFakeLlm();
-  issuer = await createTestIssuer();
-  jwksFile = issuer.writeJwks(join(tempDir(), "jwks.json"));
   hanging = await startHangingPanel();
 });
-afterAll(async () => {
-  await stopAll();
-  await hanging.close();
-  await fake.close();
-});
+afterAll(() => hanging.close());
 
 function runtimeAgainstHangingPanel(token: string, timeoutMs: string) {
   return startRuntimeProcess({
     token,
     stateDir: tempDir(),
-    args: ["--jwks-file", jwksFile, "--control-panel-url", hanging.url, "--openai-base-url", fake.openaiBaseUrl, "--telemetry-interval-ms", "20", "--telemetry-retry-ms", "50", "--telemetry-timeout-ms", timeoutMs, "--log-level", "warn"],
+    args: ["--jwks-file", peers.jwksFile, "--control-panel-url", hanging.url, "--openai-base-url", peers.fake.openaiBaseUrl, "--telemetry-interval-ms", "20", "--telemetry-retry-ms", "50", "--telemetry-timeout-ms", timeoutMs, "--log-level", "warn"],
   });
 }
 
 describe("telemetry stays off the request path", () => {
   it("calls complete while a telemetry request to the panel hangs unanswered", async () => {
-    const { token } = await issuer.issue(1_000_000);
+    const { token } = await peers.issuer.issue(1_000_000);
     const rt = await runtimeAgainstHangingPanel(token, "600000");
     expect((await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10))).status).toBe(200);
     await waitFor("a telemetry batch to be on its way to the panel", () => hanging.received().includes("POST /api/telemetry"));
@@ -72,7 +60,7 @@ describe("telemetry stays off the request path", () => {
   });
 
   it("a panel that times out three times disables telemetry; calls go on and events stay queued", async () => {
-    const { token } = await issuer.issue(1_000_000);
+    const { token } = await peers.issuer.issue(1_000_000);
     const rt = await runtimeAgainstHangingPanel(token, "200");
     expect((await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10))).status).toBe(200);
     await waitFor("telemetry to disable itself", async () => (await rt.status()).telemetry.state === "disabled");
