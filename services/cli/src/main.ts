@@ -4,13 +4,20 @@ import { CliError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 import { buildProgram } from "./program.js";
 
+/** A failure to read or write one of iron's files (e.g. EACCES on ~/.iron), as a message that names the file. */
+function fileError(err: unknown): CliError | undefined {
+  const { code, path, syscall } = (err ?? {}) as NodeJS.ErrnoException;
+  if (typeof code !== "string" || typeof path !== "string") return undefined;
+  return new CliError(`cannot ${syscall ?? "use"} ${path}: ${code}`, EXIT.error, "check that HOME is right and that you own ~/.iron and may write to it", "file_error");
+}
+
 /** Prints an error the way the user asked for (text or `--json`) and returns the exit code. */
 function report(err: unknown, json: boolean): number {
   if (err instanceof CommanderError) {
     // commander has printed its message (and the help) already.
     return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
   }
-  const known = err instanceof CliError ? err : undefined;
+  const known = err instanceof CliError ? err : fileError(err);
   const message = known?.message ?? `unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
   const exitCode = known?.exitCode ?? EXIT.error;
   if (json) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { JWKS_PATH, TOKEN_ISSUER } from "@iron/protocol";
@@ -115,6 +115,17 @@ describe("iron against a real Control Panel", () => {
     expect(new Set(ids).size).toBe(20);
     // No lock or temp file is left behind.
     expect(readdirSync(join(home, ".iron")).sort()).toEqual(["config.json", "credentials", "tokens"]);
+  });
+
+  it("a token that cannot be saved is still printed once, with exit 1 and the reason", async () => {
+    const home = await loggedInHome();
+    mkdirSync(join(home, ".iron/tokens")); // a directory where the file should be
+    const run = await runIron(["token", "generate", "--budget", "3"], { home });
+    expect(run.code).toBe(1);
+    const token = run.stdout.trim();
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${panel.url}${JWKS_PATH}`)), { issuer: TOKEN_ISSUER });
+    expect(payload.budget_micros).toBe(3_000_000);
+    expect(run.stderr).toContain(`the token was issued (printed above) but could not be saved in ${join(home, ".iron/tokens")}`);
   });
 
   it("whoami, status and usage answer from the panel; logout forgets the key", async () => {

@@ -1,4 +1,6 @@
 import { CreateTokenResponse, microsToUsd, type CreateTokenRequest } from "@iron/protocol";
+import { CliError } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
 import { usd, when } from "../format.js";
 import { agentId, budgetMicros, expiresInSeconds, tokenName } from "../inputs.js";
 import { displayPath } from "../paths.js";
@@ -27,15 +29,21 @@ export async function generateToken(options: GenerateOptions): Promise<void> {
   const session = await openSession(options);
   const { apiKey } = await session.credential();
   const created = await session.call("Generating a token", "POST", "/api/tokens", { schema: CreateTokenResponse, body: request, bearer: apiKey });
+  let saveError: unknown;
   if (options.save) {
-    await saveToken(session.paths.tokens, { ...created, api_url: session.api.url, saved_at: new Date().toISOString() });
+    // The token exists on the panel now: if it cannot be saved, still show it (below) before reporting the failure.
+    await saveToken(session.paths.tokens, { ...created, api_url: session.api.url, saved_at: new Date().toISOString() }).catch((err: unknown) => (saveError = err));
   }
-  const savedTo = options.save ? session.paths.tokens : null;
+  const savedTo = options.save && saveError === undefined ? session.paths.tokens : null;
   const { style } = session.ui;
   session.ui.note(
     `${style.green("Token issued")}: ${created.id} for agent ${created.agent_id}${created.name ? ` (${created.name})` : ""}, ` +
       `budget ${usd(created.budget_micros)}, expires ${when(created.expires_at, "never")}.\n` +
-      (savedTo ? `Saved to ${displayPath(savedTo)} (mode 0600).` : "Not saved (--no-save): copy it now, it is not shown again."),
+      (savedTo ? `Saved to ${displayPath(savedTo)} (mode 0600).` : "Not saved: copy it now, it is not shown again."),
   );
   session.ui.result({ ...created, budget_usd: microsToUsd(created.budget_micros), saved_to: savedTo }, () => created.token);
+  if (saveError !== undefined) {
+    const reason = saveError instanceof Error ? saveError.message : String(saveError);
+    throw new CliError(`the token was issued (printed above) but could not be saved in ${session.paths.tokens}: ${reason}`, EXIT.error, "store the printed token yourself now; it is not shown again", "save_failed");
+  }
 }
