@@ -114,26 +114,25 @@ static void add_port(struct port_list *ports, const char *arg, const char *flag)
     if (port_list_add(ports, number(arg, flag, 65535)) < 0) usage_error("a port must be from 1 to 65535, got \"%s\"", arg);
 }
 
-/* A policy file must be read before the flags that adjust it, wherever it appears. */
-static void load_policy_first(struct options *o, int argc, char **argv) {
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        const char *file = NULL;
-        if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) file = argv[i + 1];
-        else if (strncmp(argv[i], "--policy=", 9) == 0) file = argv[i] + 9;
-        if (!file) continue;
+/* First pass: policy files, wherever they appear, so that the flags (second pass) adjust them. */
+static void load_policy_files(struct options *o, int argc, char **argv) {
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
+        if (c != OPT_POLICY) continue;
         char err[600];
-        if (policy_load_file(&o->policy, file, err, sizeof err) < 0) usage_error("%s", err);
+        if (policy_load_file(&o->policy, optarg, err, sizeof err) < 0) usage_error("%s", err);
     }
+    optind = 0; /* glibc: start the second pass from scratch */
 }
 
 void options_parse(struct options *o, int argc, char **argv) {
     memset(o, 0, sizeof *o);
     policy_init_standard(&o->policy);
     o->status_fd = -1;
-    load_policy_first(o, argc, argv);
+    load_policy_files(o, argc, argv);
     struct policy *p = &o->policy;
     int c;
-    opterr = 0;
     while ((c = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
         switch (c) {
         case OPT_POLICY: break; /* loaded above */

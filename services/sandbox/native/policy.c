@@ -207,12 +207,19 @@ int policy_load_file(struct policy *p, const char *path, char *err, size_t err_l
     if (!root) { snprintf(err, err_len, "policy %s is not valid JSON: %s", path, parse_err); return -1; }
     int rc = 0;
     if (root->type != JSON_OBJECT) { snprintf(err, err_len, "policy %s must be a JSON object", path); rc = -1; }
+    /* A working directory replaces the private temp dir unless the file asks for both. */
+    const struct json *workdir = json_get(root, "workdir");
+    if (rc == 0 && workdir && workdir->type == JSON_STRING && !json_get(root, "private_tmp")) p->private_tmp = false;
     for (size_t i = 0; rc == 0 && i < root->len; i++) {
         char key_err[400];
         if (load_key(p, root->keys[i], root->items[i], key_err, sizeof key_err) < 0) {
             snprintf(err, err_len, "policy %s: %s", path, key_err);
             rc = -1;
         }
+    }
+    if (rc == 0 && p->private_tmp && p->workdir) {
+        snprintf(err, err_len, "policy %s: \"workdir\" and \"private_tmp\": true exclude each other (the private temp dir is the working directory)", path);
+        rc = -1;
     }
     json_free(root);
     return rc;

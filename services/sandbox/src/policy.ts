@@ -49,7 +49,11 @@ export const SandboxPolicySchema = z
     /** `best_effort` runs on kernels without Landlock (and says so); `required` refuses to. */
     landlock: z.enum(["required", "best_effort"]),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.private_tmp && p.workdir !== null), {
+    message: "workdir and private_tmp exclude each other (the private temp dir is the working directory)",
+    path: ["workdir"],
+  });
 
 export type SandboxPolicy = z.infer<typeof SandboxPolicySchema>;
 

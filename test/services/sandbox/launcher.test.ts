@@ -67,6 +67,7 @@ describe("policy", () => {
     ['{"limits": {"memory": 5}}', /unknown key "limits.memory"/],
     ['{"network": {"enabled": true, "tcp_connect": [70000]}}', /network.tcp_connect/],
     ["{not json", /not valid JSON/],
+    ['{"workdir": "/srv", "private_tmp": true}', /exclude each other/],
   ])("refuses the bad policy %s with exit 121 and a message", async (text, message) => {
     const file = join(tempDir("bad"), "p.json");
     writeFileSync(file, text);

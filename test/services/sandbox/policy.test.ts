@@ -57,6 +57,7 @@ describe("resolvePolicy", () => {
     [{ network: { tcp_bind: [0] } }],
     [{ profile: "lenient" }],
     [{ max_memory_mb: 10 }],
+    [{ workdir: "/srv/job", private_tmp: true }],
   ])("rejects %j", (input) => {
     expect(() => resolvePolicy(input as never)).toThrow();
   });
