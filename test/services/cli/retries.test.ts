@@ -82,6 +82,15 @@ describe("answers that are not retried", () => {
     expect(reported).toMatchObject({ code: "validation_failed", exit_code: 5 });
     expect(reported.message).toContain("budget_micros: too large");
   });
+
+  it("a redirect is not followed (the key stays with the URL it was given for): exit 2 naming where it points", async () => {
+    server = await startScriptedServer(() => ({ status: 301, headers: { location: "https://panel.example.com/api/tokens" } }));
+    const run = await generate(server.url);
+    expect(run.code).toBe(2);
+    expect(server.requests).toHaveLength(1);
+    expect(run.stderr).toContain(`the Control Panel at ${server.url}/api/tokens redirects to https://panel.example.com/api/tokens`);
+    expect(run.stderr).toContain("--api-url");
+  });
 });
 
 describe("an unreachable panel", () => {
