@@ -58,9 +58,13 @@ describe("pricing through the daemon", () => {
     expect(status.reserved_micros).toBe(0);
   });
 
-  it("sends the configured provider key upstream instead of the caller's", async () => {
-    const keyed = await runtimeWithBudget(1_000_000, tempDir(), undefined, { OPENAI_API_KEY: "sk-from-env", ANTHROPIC_API_KEY: "ak-from-env" });
-    await post(`${keyed.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10), { authorization: "Bearer sk-agent" });
+  it("sends the configured provider key upstream instead of the caller's, and lets flags win over the environment", async () => {
+    // The upstream flags point at the fake; these variables point nowhere, so a call only succeeds if the flags win.
+    const keyed = await runtimeWithBudget(1_000_000, tempDir(), undefined, {
+      OPENAI_API_KEY: "sk-from-env", ANTHROPIC_API_KEY: "ak-from-env",
+      IRON_OPENAI_BASE_URL: "http://127.0.0.1:9/v1", IRON_ANTHROPIC_BASE_URL: "http://127.0.0.1:9",
+    });
+    expect((await post(`${keyed.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10), { authorization: "Bearer sk-agent" })).status).toBe(200);
     expect(peers.fake.lastRequest["/v1/chat/completions"]?.headers.authorization).toBe("Bearer sk-from-env");
     await post(`${keyed.url}/anthropic/v1/messages`, chat("claude-3-5-haiku", 10), { "x-api-key": "agent-key" });
     expect(peers.fake.lastRequest["/v1/messages"]?.headers["x-api-key"]).toBe("ak-from-env");

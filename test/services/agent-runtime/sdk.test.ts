@@ -49,6 +49,21 @@ describe("SDK: new OpenAI({ fetch: runtime.fetch })", () => {
     expect(fake.totalHits()).toBe(hits);
   });
 
+  it("enforces Anthropic's messages endpoint through the same fetch", async () => {
+    fake.usage = { input: 1000, cached: 300, cacheWrite: 200, output: 100 };
+    const before = runtime.status().spent_micros;
+    const res = await runtime.fetch(`${fake.anthropicBaseUrl}/v1/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "agent-key", "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "claude-3-5-haiku", max_tokens: 100, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(res.status).toBe(200);
+    // 500 × $0.80/M + 300 × $0.08/M + 200 × $1/M + 100 × $4/M
+    expect(res.headers.get("x-iron-cost-micros")).toBe("1024");
+    expect(runtime.status().spent_micros - before).toBe(1024);
+    expect(fake.lastRequest["/v1/messages"]?.headers["x-api-key"]).toBe("agent-key");
+  });
+
   it("refuses endpoints it cannot price and passes GETs through", async () => {
     const refused = await runtime.fetch(`${fake.openaiBaseUrl}/images/generations`, { method: "POST", body: "{}" });
     expect(refused.status).toBe(403);
