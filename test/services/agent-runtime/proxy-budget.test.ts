@@ -97,6 +97,18 @@ describe("pricing through the daemon", () => {
   });
 });
 
+describe("an unreachable upstream", () => {
+  it("answers 502 and charges nothing", async () => {
+    const { token } = await peers.issuer.issue(1_000_000);
+    const rt = await startRuntimeProcess({ token, stateDir: tempDir(), args: ["--jwks-file", peers.jwksFile, "--openai-base-url", "http://127.0.0.1:9/v1", "--log-level", "warn"] });
+    const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
+    expect(res.status).toBe(502);
+    expect(res.json).toMatchObject({ error: { code: "upstream_unreachable" } });
+    expect(await rt.status()).toMatchObject({ spent_micros: 0, reserved_micros: 0, calls: 1 });
+    await rt.stop();
+  });
+});
+
 describe("budget enforcement", () => {
   it("answers 402 for the call that would exceed the budget, without calling upstream", async () => {
     const rt = await runtimeWithBudget(1000);
