@@ -145,6 +145,7 @@ export async function startServer(config: Config, options: BuildOptions = {}): P
         const outcome = await bootstrapAdmin(app.ctx, admin);
         app.log.info(outcome === "created" ? "created the first admin from IRON_ADMIN_EMAIL" : "an admin exists; IRON_ADMIN_* left unused");
       } catch (err) {
+        if (!app.server.listening) return; // closed meanwhile
         app.log.warn({ err: { message: (err as Error).message } }, "admin bootstrap postponed; retrying in 2 s");
         bootstrapTimer = setTimeout(() => void attempt(), 2000);
       }
