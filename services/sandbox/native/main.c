@@ -83,6 +83,7 @@ static void report(const struct context *c, const struct outcome *r) {
 }
 
 static _Noreturn void die_before_start(const struct context *c, int exit_code, const char *stage, const char *message) {
+    if (c->o->policy.private_tmp && c->workdir) workspace_remove(c->workdir);
     struct setup_failure f = { .exit_code = exit_code };
     snprintf(f.stage, sizeof f.stage, "%s", stage);
     snprintf(f.message, sizeof f.message, "%s", message);
@@ -155,18 +156,12 @@ int main(int argc, char **argv) {
     int kernel_abi = landlock_abi_version();
     c.landlock_abi = o.landlock_abi_cap > 0 && o.landlock_abi_cap < kernel_abi ? o.landlock_abi_cap : kernel_abi;
     int ruleset = landlock_build(&o.policy, c.landlock_abi, &c.gaps, err, sizeof err);
-    if (ruleset == -1) {
-        if (o.policy.private_tmp) workspace_remove(workdir);
-        die_before_start(&c, EXIT_LANDLOCK, "landlock", err);
-    }
+    if (ruleset == -1) die_before_start(&c, EXIT_LANDLOCK, "landlock", err);
     uid_t final_uid = o.drop_uid ? o.uid : getuid();
     if (final_uid == 0 && o.policy.limits.processes > 0)
         add_gap(&c.gaps, "processes limit (the kernel exempts root from RLIMIT_NPROC; use --uid)");
     scmp_filter_ctx filter = filter_build(&o.policy, err, sizeof err);
-    if (!filter) {
-        if (o.policy.private_tmp) workspace_remove(workdir);
-        die_before_start(&c, EXIT_SECCOMP, "seccomp", err);
-    }
+    if (!filter) die_before_start(&c, EXIT_SECCOMP, "seccomp", err);
     if (!o.quiet)
         for (int i = 0; i < c.gaps.len; i++) fprintf(stderr, "iron-sandbox: warning: not enforced: %s\n", c.gaps.items[i]);
 
@@ -187,6 +182,7 @@ int main(int argc, char **argv) {
     child_pid = pid;
     setpgid(pid, pid);
     install_forwarding();
+    signal(SIGPIPE, SIG_IGN); /* a reader gone from --status-fd must not kill the supervisor (set after fork: exec keeps SIG_IGN) */
     sigprocmask(SIG_SETMASK, &old, NULL);
     close(pipefd[1]);
     if (ruleset >= 0) close(ruleset);
