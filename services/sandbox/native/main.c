@@ -188,13 +188,14 @@ int main(int argc, char **argv) {
     if (ruleset >= 0) close(ruleset);
     seccomp_release(filter);
 
+    struct outcome r = { 0 };
+    while (wait4(pid, &r.status, 0, &r.usage) < 0 && errno == EINTR) {}
+    /* Read only now: the child has exited or exec'd, so the report (if any) is already in the pipe.
+     * Waiting once instead of twice matters on a busy machine. */
     struct setup_failure failure;
     ssize_t got;
     do got = read(pipefd[0], &failure, sizeof failure); while (got < 0 && errno == EINTR);
     close(pipefd[0]);
-
-    struct outcome r = { 0 };
-    while (wait4(pid, &r.status, 0, &r.usage) < 0 && errno == EINTR) {}
     reap_everything(pid);
     if (foreground) take_back_terminal();
     if (o.policy.private_tmp) workspace_remove(workdir);
