@@ -8,6 +8,24 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
+/**
+ * zod re-exports all of its ~50 message locales as a namespace (`z.locales`), which the bundle cannot shake off:
+ * 260 KB that every start of `iron` would parse. iron uses only English, which zod configures from `locales/en.js`
+ * itself, so the namespace is replaced by one holding English alone.
+ */
+const englishOnlyZodLocales = {
+  name: "english-only-zod-locales",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${join("node_modules", "zod")}`) ? { path: join(dirname(args.importer), "..", "locales", "en.js"), namespace: "zod-locales" } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 export async function bundle(outfile = join(root, "dist", "iron.cjs")) {
   await build({
     entryPoints: [join(root, "src", "main.ts")],
@@ -19,6 +37,7 @@ export async function bundle(outfile = join(root, "dist", "iron.cjs")) {
     // Workspace packages from their TypeScript sources, like the tests.
     conditions: ["iron-source"],
     define: { IRON_CLI_VERSION: JSON.stringify(version) },
+    plugins: [englishOnlyZodLocales],
     minify: true,
     legalComments: "none",
     logLevel: "warning",
