@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
@@ -42,6 +42,18 @@ export function loggerOptions(level: Config["logLevel"]): NonNullable<Exclude<Fa
   };
 }
 
+/** One access-log line per request, on completion (method, path, status, time); the "incoming" line only at debug. */
+class AccessLog extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, "incoming request");
+  }
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: { message: error.message } }, "request errored");
+    else reply.log.info(line, "request completed");
+  }
+}
+
 /**
  * The Control Panel as a fastify instance, not yet listening: routes, plugins, a PostgreSQL pool and
  * (when `config.redisUrl` is set) a Redis client for shared rate limits. `app.close()` releases them.
@@ -50,6 +62,7 @@ export function loggerOptions(level: Config["logLevel"]): NonNullable<Exclude<Fa
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ControlPanelApp> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
+    logController: new AccessLog(),
     bodyLimit: DEFAULT_BODY_LIMIT,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
