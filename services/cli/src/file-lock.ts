@@ -2,7 +2,7 @@ import { open, readFile, rm, stat } from "node:fs/promises";
 import { CliError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 
-const WAIT_MS = 15_000;
+const WAIT_MS = 30_000;
 /** A lock older than this whose process is gone was left by a crash. */
 const STALE_MS = 10_000;
 

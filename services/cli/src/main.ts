@@ -15,7 +15,9 @@ function fileError(err: unknown): CliError | undefined {
 function report(err: unknown, json: boolean): number {
   if (err instanceof CommanderError) {
     // commander has printed its message (and the help) already.
-    return err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
+    // `iron help …` and `--help` are answers; help shown because a subcommand is missing (exitCode 1) is a usage error.
+    const asked = err.code === "commander.helpDisplayed" || err.code === "commander.version" || (err.code === "commander.help" && err.exitCode === 0);
+    return asked ? EXIT.ok : EXIT.usage;
   }
   const known = err instanceof CliError ? err : fileError(err);
   const message = known?.message ?? `unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;

@@ -83,6 +83,15 @@ describe("help and version", () => {
     }
   });
 
+  it("`iron help token` is an answer (exit 0); `iron token` without a subcommand is a usage error (exit 2) with the help", async () => {
+    const help = await runIron(["help", "token"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("generate [options]");
+    const missing = await runIron(["token"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("generate [options]");
+  });
+
   it("--version prints the package version", async () => {
     const run = await runIron(["--version"]);
     expect(run.code).toBe(0);
