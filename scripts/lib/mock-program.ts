@@ -105,7 +105,11 @@ function providerOutputs(type: string, name: string, inputs: Record<string, unkn
   if (type === "random:index/randomPassword:RandomPassword") return { result: `mocksecret${name.replace(/[^a-z0-9]/gi, "")}${randomBytes(4).toString("hex")}` };
   if (type === "docker:index/image:Image") return { repoDigest: `${name}@sha256:${"0".repeat(64)}` };
   if (type === "docker:index/remoteImage:RemoteImage") return { imageId: `sha256:${"1".repeat(64)}` };
-  if (type.startsWith("aws:")) return awsOutputs(type, name, inputs);
+  if (type.startsWith("aws:")) {
+    // AWS names what the program leaves unnamed: after the logical name, or after namePrefix.
+    const named = { ...inputs, name: inputs.name ?? (typeof inputs.namePrefix === "string" ? `${inputs.namePrefix}mock` : name) };
+    return { name: named.name, ...awsOutputs(type, name, named) };
+  }
   return {};
 }
 
@@ -115,7 +119,6 @@ const MOCK_REGION = "us-east-1";
 /** What AWS computes for the resources the aws target reads back (endpoints, URLs, versions); every AWS resource gets an ARN. */
 function awsOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const arn = `arn:aws:mock:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}`;
-  if (typeof inputs.namePrefix === "string" && inputs.name === undefined) return { arn, name: `${inputs.namePrefix}mock`, ...awsOutputs(type, name, { ...inputs, name: `${inputs.namePrefix}mock` }) };
   switch (type) {
     case "aws:rds/instance:Instance":
       return { arn, address: `${name}.mock.${MOCK_REGION}.rds.amazonaws.com`, port: 5432 };

@@ -82,7 +82,7 @@ export class AwsLoadBalancer extends pulumi.ComponentResource {
   private certificate(name: string, domain: string, tags: Record<string, string>): pulumi.Output<string> {
     const certificate = new aws.acm.Certificate(`${name}-certificate`, { domainName: domain, validationMethod: "DNS", tags }, { parent: this });
     certificate.domainValidationOptions.apply((options) => {
-      for (const o of options) pulumi.log.info(`${domain}: create DNS record ${o.resourceRecordName} ${o.resourceRecordType} ${o.resourceRecordValue} to validate the certificate, and point ${domain} at the load balancer`, this);
+      for (const o of options) pulumi.log.warn(`${domain}: create DNS record ${o.resourceRecordName} ${o.resourceRecordType} ${o.resourceRecordValue} to validate the certificate, and point ${domain} at the load balancer`, this);
     });
     const validation = new aws.acm.CertificateValidation(`${name}-certificate-validation`, { certificateArn: certificate.arn }, { parent: this });
     return validation.certificateArn;

@@ -66,7 +66,6 @@ export class AwsService extends pulumi.ComponentResource implements Service {
       environment: Object.entries(args.env).map(([key, value]) => ({ name: key, value })),
       secrets: secrets.map((s) => ({ name: s.key, valueFrom: s.secret.arn })),
       logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": logs.name, "awslogs-region": region, "awslogs-stream-prefix": containerName } },
-      readonlyRootFilesystem: false,
     });
     const step = args.predecessor;
     const containers = [
