@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { failStack, find, plainOccurrences, repoRoot, runStack, unwrap } from "../support/pulumi-mocks.js";
+import { failStack, plainOccurrences, repoRoot, runStack, unwrap } from "../support/pulumi-mocks.js";
 import { OPENAI_KEY, TOKEN, awsModules, blocks, containerDefinitions, ofType } from "./aws-support.js";
 
 const AWS = { target: "aws" };
