@@ -13,10 +13,8 @@ export async function status(options: GlobalOptions): Promise<void> {
   const started = performance.now();
   const health = await session.call("Contacting the panel", "GET", "/healthz", { schema: Health });
   const latencyMs = Math.round(performance.now() - started);
-  const [ready, version] = await Promise.all([
-    session.call("Checking readiness", "GET", "/readyz", { schema: Ready, okStatuses: [503] }),
-    session.call("Reading the version", "GET", "/version", { schema: Version }),
-  ]);
+  const ready = await session.call("Checking readiness", "GET", "/readyz", { schema: Ready, okStatuses: [503] });
+  const version = await session.call("Reading the version", "GET", "/version", { schema: Version });
   const isReady = ready.status === "ready";
   const { style } = session.ui;
   session.ui.result({ api_url: session.api.url, api_url_source: session.api.source, health: health.status, ready: isReady, checks: ready.checks ?? {}, version, latency_ms: latencyMs }, () =>
