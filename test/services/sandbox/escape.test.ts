@@ -3,6 +3,7 @@
  * on this kernel, with real processes. Commands run as root on both sides unless a
  * test says otherwise: even root cannot get out.
  */
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, chmodSync, existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { dirname, join } from "node:path";
@@ -162,6 +163,51 @@ describe("kernel attack surface", () => {
     expect(r.exitCode).not.toBe(0);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/Operation not permitted/);
+  });
+});
+
+describe("scoping (Landlock ABI >= 6)", () => {
+  const abi = Number(JSON.parse(spawnSync(ensureLauncher(), ["--probe"], { encoding: "utf8" }).stdout).landlock_abi);
+
+  it.skipIf(abi < 6)("cannot signal a process outside the sandbox", async () => {
+    const victim = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      const probe = ["sh", ["-c", `kill -0 ${victim.pid} && echo reachable`]] as [string, string[]];
+      expect((await outside(...probe)).stdout).toBe("reachable\n");
+
+      const r = await inside(probe);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/Operation not permitted/);
+    } finally {
+      victim.kill("SIGKILL");
+    }
+  });
+
+  it.skipIf(abi < 6)("cannot connect to an abstract UNIX socket outside the sandbox", async () => {
+    const name = `iron-sandbox-test-${process.pid}`;
+    // Node cannot listen on abstract names, so the listener outside is a small python server.
+    const serve = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\\0" + sys.argv[1]); s.listen(8); print("ready", flush=True)
+while True:
+    c, _ = s.accept(); c.sendall(b"hello\\n"); c.close()`;
+    const listener = spawn(PYTHON, ["-c", serve, name], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await new Promise<void>((resolve) => listener.stdout.once("data", () => resolve()));
+      const connect = py(`
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("\\0" + sys.argv[1])
+print(s.recv(16).decode().strip())`, name);
+      expect((await outside(...connect)).stdout).toBe("hello\n");
+
+      const r = await inside(connect);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toMatch(/PermissionError/);
+    } finally {
+      listener.kill("SIGKILL");
+    }
   });
 });
 
