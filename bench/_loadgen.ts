@@ -8,7 +8,7 @@ import autocannon from "autocannon";
 interface Job {
   url: string;
   method: "GET" | "POST";
-  /** Bearer credentials, used round-robin (one per request). */
+  /** Bearer credentials, one per connection (round-robin), as each agent reports over its own connection. */
   credentials: string[];
   /** Telemetry batch size for POST /api/telemetry; fresh event ids in every request. */
   batch?: number;
@@ -43,8 +43,10 @@ const result = await autocannon({
   requests: [
     {
       method: job.method,
-      setupRequest: (req) => {
-        const credential = job.credentials[next++ % job.credentials.length];
+      setupRequest: (req, context) => {
+        const ctx = context as { credential?: string };
+        ctx.credential ??= job.credentials[next++ % job.credentials.length];
+        const credential = ctx.credential;
         const headers: Record<string, string> = { ...(credential ? { authorization: `Bearer ${credential}` } : {}) };
         if (job.batch) {
           headers["content-type"] = "application/json";

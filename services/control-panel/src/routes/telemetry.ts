@@ -75,6 +75,17 @@ function columns(events: TelemetryEvent[]): unknown[][] {
   return cols;
 }
 
+/** Sorted input makes deadlocks between batches impossible in principle; a retry covers the unforeseen. */
+async function ingest(ctx: Context, params: unknown[]): Promise<{ rows: IngestRow[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.pool.query<IngestRow>(INGEST_SQL, params);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "40P01" || attempt >= 3) throw err;
+    }
+  }
+}
+
 export function registerTelemetryRoutes(app: FastifyInstance, ctx: Context): void {
   app.post("/api/telemetry", { bodyLimit: MAX_TELEMETRY_BODY_BYTES }, async (req, reply) => {
     const token = await requireAgent(ctx, req);
@@ -91,7 +102,7 @@ export function registerTelemetryRoutes(app: FastifyInstance, ctx: Context): voi
     const total = unique.reduce((sum, e) => sum + e.cost_micros, 0);
     if (!Number.isSafeInteger(total)) throw new HttpError(400, "validation_failed", "the batch's cost_micros add up past the largest supported amount");
 
-    const { rows } = await ctx.pool.query<IngestRow>(INGEST_SQL, [token.id, ...columns(unique), token.agent_id]);
+    const { rows } = await ingest(ctx, [token.id, ...columns(unique), token.agent_id]);
     const row = rows[0];
     if (!row) throw new HttpError(401, "unauthorized", "agent token not recognised");
     const state = { ...token, spent_micros: row.spent_micros, budget_micros: row.budget_micros, expires_at: row.expires_at, revoked_at: row.revoked_at };
