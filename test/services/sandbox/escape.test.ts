@@ -132,6 +132,21 @@ describe("kernel attack surface", () => {
     expect(r.stdout).toBe("EPERM\n");
   });
 
+  it("cannot push input into its terminal (TIOCSTI)", async () => {
+    const inject = `import fcntl, termios
+try:
+    fcntl.ioctl(0, termios.TIOCSTI, b"x"); print("injected")
+except OSError as e:
+    print("refused", e.errno)`;
+    // script(1) runs the command on a pseudo-terminal: the terminal a real agent session would have.
+    const underPty = (line: string) => outside("script", ["-qec", line, "/dev/null"]);
+    expect((await underPty(`${PYTHON} -c '${inject}'`)).stdout).toMatch(/injected/);
+
+    const r = await underPty(`${ensureLauncher()} --quiet -- ${PYTHON} -c '${inject}'`);
+    expect(r.stdout).toMatch(/refused 1/); // EPERM
+    expect(r.stdout).not.toMatch(/injected/);
+  });
+
   it("kills the process on a denied syscall when seccomp_action is kill", async () => {
     const r = await inside(py(SYSCALL, "ptrace", "1"), { seccomp_action: "kill" });
     expect(r.signal).toBe("SIGSYS");
