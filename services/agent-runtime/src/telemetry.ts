@@ -117,8 +117,9 @@ export class TelemetrySender {
     const batch: typeof rows = [];
     let bytes = 16;
     for (const row of rows) {
-      if (bytes + row.payload.length + 1 > MAX_TELEMETRY_BODY_BYTES && batch.length > 0) break;
-      bytes += row.payload.length + 1;
+      const size = Buffer.byteLength(row.payload) + 1;
+      if (bytes + size > MAX_TELEMETRY_BODY_BYTES && batch.length > 0) break;
+      bytes += size;
       batch.push(row);
     }
     const body = `{"events":[${batch.map((r) => r.payload).join(",")}]}`;

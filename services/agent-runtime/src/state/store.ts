@@ -64,6 +64,8 @@ export class StateDirInUseError extends Error {}
 export class Store {
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly settleTx: (row: LedgerRow, event: TelemetryEvent | undefined) => void;
+  private readonly ackTx: (seqs: number[]) => void;
 
   constructor(stateDir: string) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -110,6 +112,15 @@ export class Store {
       setMeta: this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
       ledger: this.db.prepare("SELECT * FROM ledger WHERE token_id = ? ORDER BY ts, event_id"),
     };
+    // Transaction wrappers are built once: building one per call costs more than the statements inside.
+    this.settleTx = this.db.transaction((row: LedgerRow, event: TelemetryEvent | undefined) => {
+      const changed = this.stmts.settle.run(row).changes;
+      if (changed === 0) this.stmts.insertSettled.run(row);
+      if (event) this.stmts.enqueue.run(event.event_id, row.token_id, event.cost_micros, JSON.stringify(event));
+    });
+    this.ackTx = this.db.transaction((seqs: number[]) => {
+      for (const seq of seqs) this.stmts.ack.run(seq);
+    });
   }
 
   insertPending(row: Pick<LedgerRow, "event_id" | "token_id" | "ts" | "type" | "provider" | "endpoint" | "model" | "reserved_micros">): void {
@@ -117,13 +128,9 @@ export class Store {
   }
 
   /** Settles a pending call and queues its telemetry event, in one transaction (a crash keeps both or neither). */
-  readonly settle = (row: LedgerRow, event: TelemetryEvent | undefined): void => {
-    this.db.transaction(() => {
-      const changed = this.stmts.settle.run(row).changes;
-      if (changed === 0) this.stmts.insertSettled.run(row);
-      if (event) this.stmts.enqueue.run(event.event_id, row.token_id, event.cost_micros, JSON.stringify(event));
-    })();
-  };
+  settle(row: LedgerRow, event: TelemetryEvent | undefined): void {
+    this.settleTx(row, event);
+  }
 
   pendingCalls(tokenId: string): LedgerRow[] {
     return this.stmts.pending.all(tokenId) as LedgerRow[];
@@ -145,9 +152,7 @@ export class Store {
   }
 
   ackQueued(seqs: number[]): void {
-    this.db.transaction(() => {
-      for (const seq of seqs) this.stmts.ack.run(seq);
-    })();
+    this.ackTx(seqs);
   }
 
   getMeta(key: string): string | undefined {
