@@ -32,13 +32,15 @@ export type ControlPanelApp = FastifyInstance;
  * pino options: request lines carry method, path (never the query string: `?access_token=` may be there)
  * and address; headers and bodies are never logged.
  */
+const serializers = {
+  req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, path: req.url?.split("?")[0], remoteAddress: req.ip }),
+};
+
 export function loggerOptions(level: Config["logLevel"]): NonNullable<Exclude<FastifyServerOptions["logger"], boolean>> {
   return {
     level,
     redact: { paths: ["req.headers", "headers.authorization", "*.password", "*.token", "*.access_token", "*.key"], censor: "[redacted]" },
-    serializers: {
-      req: (req: { method?: string; url?: string; ip?: string }) => ({ method: req.method, path: req.url?.split("?")[0], remoteAddress: req.ip }),
-    },
+    serializers,
   };
 }
 
@@ -61,7 +63,8 @@ class AccessLog extends LogController {
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ControlPanelApp> {
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
+    // A caller's logger gets our request serializer too, so query strings (`?access_token=`) never reach it.
+    ...(options.logger ? { loggerInstance: options.logger.child({}, { serializers }) } : { logger: loggerOptions(config.logLevel) }),
     logController: new AccessLog(),
     bodyLimit: DEFAULT_BODY_LIMIT,
     trustProxy: config.trustProxy,

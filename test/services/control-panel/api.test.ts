@@ -396,3 +396,19 @@ describe("read side", () => {
     expectError(await call("GET", `/api/usage?since=2026-04-03T00:00:00Z&until=2026-04-01T00:00:00Z`, u.token), 400, "validation_failed");
   });
 });
+
+describe("a caller-supplied logger", () => {
+  it("gets request lines without query strings, so ?access_token= never reaches it", async () => {
+    const { pino } = await import("pino");
+    const { Writable } = await import("node:stream");
+    const { buildApp } = await import("@iron/control-panel");
+    let out = "";
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => ((out += chunk.toString()), done()) });
+    const app = await buildApp(p.config, { logger: pino(sink) });
+    await app.inject({ method: "GET", url: `/api/tokens/self?access_token=${p.admin}` });
+    await app.close();
+    expect(out).toContain('"path":"/api/tokens/self"');
+    expect(out).not.toContain(p.admin);
+    expect(out).not.toContain("access_token");
+  });
+});
