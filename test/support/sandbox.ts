@@ -48,6 +48,19 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
+/**
+ * A temp dir where a setuid bit means something: os.tmpdir() unless it is mounted nosuid
+ * (common for a tmpfs /tmp), else a directory beside this file (the checkout's filesystem).
+ */
+export function suidCapableTempDir(prefix: string): string {
+  const nosuid = (dir: string) => /(^|,)nosuid(,|$)/.test(spawnSync("findmnt", ["-no", "OPTIONS", "-T", dir], { encoding: "utf8" }).stdout.trim());
+  if (!nosuid(tmpdir())) return tempDir(prefix);
+  const dir = mkdtempSync(join(fileURLToPath(new URL(".", import.meta.url)), `.iron-sbx-${prefix}-`));
+  chmodSync(dir, 0o755);
+  made.push(dir);
+  return dir;
+}
+
 export function removeTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

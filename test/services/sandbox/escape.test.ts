@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSandboxed, type PolicyInput } from "@iron/sandbox";
 import { freePort } from "../../support/ports.js";
-import { ensureLauncher, NODE, outside, processesOf, PYTHON, removeTempDirs, tempDir, testUid } from "../../support/sandbox.js";
+import { ensureLauncher, NODE, outside, processesOf, PYTHON, removeTempDirs, suidCapableTempDir, tempDir, testUid } from "../../support/sandbox.js";
 
 let server: Server;
 let listenerPort: number;
@@ -296,7 +296,7 @@ print(len(pids))`;
 
 describe("privileges", () => {
   it("cannot regain privileges through a setuid binary (NO_NEW_PRIVS)", async () => {
-    const dir = tempDir("setuid");
+    const dir = suidCapableTempDir("setuid");
     const helper = join(dir, "setuid-id");
     copyFileSync("/usr/bin/id", helper);
     chmodSync(helper, 0o4755); // owned by root: running it as anyone yields euid 0
