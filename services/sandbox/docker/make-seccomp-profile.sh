@@ -38,6 +38,7 @@ process_vm_readv process_vm_writev ptrace query_module quotactl quotactl_fd rebo
 set_mempolicy setdomainname sethostname setns settimeofday stime swapoff swapon syslog sysfs _sysctl
 umount umount2 unshare uselib userfaultfd ustat vhangup vm86 vm86old'
 "$work/names" | sort -u > "$work/all"
+# shellcheck disable=SC2086 # split the list into words on purpose
 printf '%s\n' $denied | sort -u > "$work/denied"
 printf 'clone\nclone3\n' | sort -u | sort -u - "$work/denied" > "$work/not-plainly-allowed"
 comm -23 "$work/all" "$work/not-plainly-allowed" > "$work/allowed"

@@ -132,7 +132,9 @@ decide() {
     log "the LSM list is unreadable (securityfs not mounted); the launcher's probe will tell whether Landlock is on"
   fi
   if [ -r /etc/os-release ]; then
+    # shellcheck source=/dev/null
     distro=$(. /etc/os-release && printf '%s %s' "${ID:-unknown}" "${VERSION_ID:-}")
+    # shellcheck source=/dev/null
     family=$(. /etc/os-release && printf '%s %s' "${ID:-}" "${ID_LIKE:-}")
   else
     distro="unknown"
