@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { failStack, find, repoRoot, runStack } from "../support/pulumi-mocks.js";
+import { ARTIFACT_SHA256_TAG, ARTIFACT_TAG } from "../../infra/targets/aws/nodes.js";
 import { ofType } from "./aws-support.js";
 
 const AWS = { target: "aws" };
@@ -22,6 +23,12 @@ describe("sandbox-only on aws, Amazon Linux 2023 (the default)", async () => {
     expect(Buffer.from(template.inputs.userData as string, "base64").equals(bootstrap)).toBe(true);
   });
 
+  it("the bootstrap reads the artifact from the instance tags the nodes carry", () => {
+    const bootstrap = readFileSync(join(repoRoot, "services/sandbox/node/bootstrap.sh"), "utf8");
+    expect(bootstrap).toContain("/latest/meta-data/tags/instance/");
+    for (const tag of [ARTIFACT_TAG, ARTIFACT_SHA256_TAG]) expect(bootstrap).toMatch(new RegExp(`\\b${tag}\\b`));
+  });
+
   it("requires IMDSv2, exposes the instance tags the bootstrap reads, and has no SSH key", () => {
     expect(template.inputs.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "enabled" });
     expect(template.inputs.keyName).toBeUndefined();
@@ -29,7 +36,7 @@ describe("sandbox-only on aws, Amazon Linux 2023 (the default)", async () => {
     const tarball = readFileSync(join(repoRoot, "services/sandbox/dist", "iron-sandbox-0.1.0-linux-x86_64.tar.gz.sha256"), "utf8").split(" ")[0];
     expect(instance).toMatchObject({
       resourceType: "instance",
-      tags: { IronSandboxArtifact: "https://sandbox-node-artifacts-mock.s3.us-east-1.amazonaws.com/sandbox/iron-sandbox-0.1.0-linux-x86_64.tar.gz", IronSandboxArtifactSha256: tarball },
+      tags: { [ARTIFACT_TAG]: "https://sandbox-node-artifacts-mock.s3.us-east-1.amazonaws.com/sandbox/iron-sandbox-0.1.0-linux-x86_64.tar.gz", [ARTIFACT_SHA256_TAG]: tarball },
     });
   });
 

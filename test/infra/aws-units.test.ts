@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { requirement } from "../../infra/catalog.js";
 import { archOf, assertKernel, NODE_IMAGES } from "../../infra/targets/aws/ami.js";
+import { sandboxTarball } from "../../infra/targets/aws/sandbox-artifact.js";
 import { contentTypeOf, isFingerprinted, siteFiles } from "../../infra/targets/aws/site-files.js";
 
 describe("site files", () => {
@@ -55,5 +56,20 @@ describe("sandbox node images", () => {
   it("tells Graviton instance types from x86 ones", () => {
     for (const t of ["t4g.small", "m7g.large", "c6gn.xlarge", "r8gd.large", "x2gd.medium", "im4gn.large"]) expect(archOf(t), t).toBe("arm64");
     for (const t of ["t3.small", "m5.large", "g4dn.xlarge", "c7i.large", "m6a.large"]) expect(archOf(t), t).toBe("x86_64");
+  });
+});
+
+describe("the sandbox tarball", () => {
+  it("takes the newest version for the architecture that has a checksum", () => {
+    const root = mkdtempSync(join(tmpdir(), "iron-tarball-"));
+    const dir = join(root, "services/sandbox/dist");
+    mkdirSync(dir, { recursive: true });
+    for (const v of ["0.9.0", "0.10.0"]) {
+      writeFileSync(join(dir, `iron-sandbox-${v}-linux-x86_64.tar.gz`), "x");
+      writeFileSync(join(dir, `iron-sandbox-${v}-linux-x86_64.tar.gz.sha256`), `${v === "0.10.0" ? "ab".repeat(32) : "cd".repeat(32)}  iron-sandbox-${v}-linux-x86_64.tar.gz\n`);
+    }
+    writeFileSync(join(dir, "iron-sandbox-0.11.0-linux-x86_64.tar.gz"), "no checksum beside it");
+    expect(sandboxTarball(root, "services/sandbox/dist", "x86_64")).toMatchObject({ file: "iron-sandbox-0.10.0-linux-x86_64.tar.gz", sha256: "ab".repeat(32) });
+    expect(() => sandboxTarball(root, "services/sandbox/dist", "arm64")).toThrow("no iron-sandbox-<version>-linux-aarch64.tar.gz");
   });
 });

@@ -2,7 +2,7 @@
  * The aws target: managed services for every building block. A network is
  * created for any stack; the ECS cluster only when a service is deployed.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { Target, TargetContext } from "../target.js";
 import { AwsCache } from "./cache.js";
 import { AwsCluster } from "./cluster.js";
@@ -21,6 +21,9 @@ export function createAwsTarget(ctx: TargetContext): Target {
     settings: config.aws,
     root,
   };
+  for (const key of ["postgres", "redis", "nginx"] as const) {
+    if (config.images[key]) pulumi.log.warn(`iron:images.${key} is not used on the aws target (it runs RDS, ElastiCache and CloudFront); remove it, or see iron:aws for engine versions`, parent);
+  }
   const network = once(() => new AwsNetwork("network", deployment, { parent }));
   const cluster = once(() => new AwsCluster("cluster", { deployment, network: network() }, { parent }));
   return {
