@@ -93,4 +93,4 @@ for (const v of variants) {
 }
 const verdict = ironAdded <= TARGET_ADDED_MS ? "meets" : "MISSES";
 console.log(`iron-sandbox adds ${ironAdded.toFixed(2)} ms at p50: ${verdict} the target of <= ${TARGET_ADDED_MS} ms`);
-console.log(`load average during the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on ${availableParallelism()} cores (wall-clock figures inflate under load; CPU figures do not)`);
+console.log(`load average during the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on ${availableParallelism()} cores (every figure inflates under load: compare rows of the same run)`);
