@@ -69,7 +69,7 @@ describe("panel-clis on aws, default settings", async () => {
   });
 
   it("the ALB checks /readyz and, without a domain, listens on plain HTTP with a warning", () => {
-    expect(find(run, "aws:lb/targetGroup:TargetGroup", "control-panel-lb-targets").inputs).toMatchObject({
+    expect(find(run, "aws:lb/targetGroup:TargetGroup", "control-panel-lb-tg").inputs).toMatchObject({
       port: 3000, protocol: "HTTP", targetType: "ip", healthCheck: { path: "/readyz", matcher: "200" },
     });
     expect(ofType(run, "aws:lb/listener:Listener").map((l) => l.inputs)).toEqual([
@@ -89,7 +89,7 @@ describe("panel-clis on aws, default settings", async () => {
     const distribution = find(run, "aws:cloudfront/distribution:Distribution", "cli-downloads");
     expect(distribution.inputs).toMatchObject({
       origins: [{ originAccessControlId: "cli-downloads-oac-id", domainName: "cli-downloads-bucket-mock.s3.us-east-1.amazonaws.com" }],
-      defaultCacheBehavior: { viewerProtocolPolicy: "redirect-to-https" },
+      defaultCacheBehavior: { viewerProtocolPolicy: "redirect-to-https", cachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6" },
     });
     const [grant] = policyOf(find(run, "aws:s3/bucketPolicy:BucketPolicy", "cli-downloads-bucket-policy")).Statement;
     expect(grant).toMatchObject({ Principal: { Service: "cloudfront.amazonaws.com" }, Condition: { StringEquals: { "AWS:SourceArn": "arn:aws:mock:us-east-1:123456789012:cli-downloads" } } });

@@ -48,7 +48,8 @@ export class AwsLoadBalancer extends pulumi.ComponentResource {
       dropInvalidHeaderFields: true,
       tags,
     }, parent);
-    const targets = new aws.lb.TargetGroup(`${name}-targets`, {
+    // Target group names are at most 32 characters, auto-naming suffix included: keep the logical name short.
+    const targets = new aws.lb.TargetGroup(`${name}-tg`, {
       port: args.port,
       protocol: "HTTP",
       targetType: "ip",
