@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
+import { z } from "zod";
 import { launcherPath } from "./launcher.js";
 import { limitHit, type LimitHit } from "./limit-hit.js";
 import { ProfileNameSchema, SandboxPolicySchema, type PolicyInput, type ProfileName, type SandboxPolicy } from "./policy.js";
@@ -47,6 +48,22 @@ export interface SandboxResult {
 
 const DEFAULT_ENV = { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8" };
 
+const NoNul = z.string().refine((s) => !s.includes("\0"), "must not contain NUL");
+const Id = z.union([z.number().int().nonnegative(), z.string().regex(/^[a-z_][a-z0-9_-]*$/i, "a user or group name")]);
+const RunOptionsSchema = z
+  .object({
+    stdin: z.union([z.string(), z.instanceof(Buffer)]).optional(),
+    env: z.record(NoNul, NoNul).optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    uid: Id.optional(),
+    gid: Id.optional(),
+    maxOutputBytes: z.number().int().positive().optional(),
+    landlockAbi: z.number().int().min(1).optional(),
+    launcher: z.string().min(1).optional(),
+  })
+  .strict();
+const CommandSchema = z.tuple([NoNul.min(1, "the command must not be empty"), z.array(NoNul)]);
+
 function toPolicy(policy: PolicyInput | SandboxPolicy | ProfileName | undefined): SandboxPolicy {
   if (typeof policy === "string") return resolvePolicy({ profile: ProfileNameSchema.parse(policy) });
   const complete = SandboxPolicySchema.safeParse(policy);
@@ -76,7 +93,7 @@ function launcherArgs(policyFile: string, command: string, args: string[], optio
 /**
  * Runs `command args` inside the sandbox and waits for it. Network is off unless the
  * policy turns it on. Resolves (never rejects) once the program and everything it started
- * are gone, except when the launcher itself cannot be found or the policy is invalid.
+ * are gone; it throws only for bad arguments (a ZodError) or a missing launcher.
  */
 export async function runSandboxed(
   command: string,
@@ -84,6 +101,8 @@ export async function runSandboxed(
   policy?: PolicyInput | SandboxPolicy | ProfileName,
   options: RunOptions = {},
 ): Promise<SandboxResult> {
+  CommandSchema.parse([command, args]);
+  RunOptionsSchema.parse(options);
   const resolved = toPolicy(policy);
   const launcher = options.launcher ?? launcherPath();
   const dir = await mkdtemp(join(tmpdir(), "iron-policy-"));
@@ -133,15 +152,15 @@ function summarize(
   signal: NodeJS.Signals | null,
 ): SandboxResult {
   const status: LauncherStatus = parseStatus(statusLine) ?? {
-        // The launcher rejected its arguments (or died) before it could report.
-        started: false,
-        stage: "policy",
-        error: stderr.trim() || `launcher ended with ${signal ?? code}`,
-        exit_code: code ?? -1,
-        landlock_abi: 0,
-        unenforced: [],
-        workdir: null,
-      };
+    // The launcher rejected its arguments (or died) before it could report.
+    started: false,
+    stage: "policy",
+    error: stderr.trim() || `launcher ended with ${signal ?? code}`,
+    exit_code: code ?? -1,
+    landlock_abi: 0,
+    unenforced: [],
+    workdir: null,
+  };
   const common = { stdout, stderr, landlockAbi: status.landlock_abi, unenforced: status.unenforced, policy };
   if (!status.started) {
     return {

@@ -178,6 +178,17 @@ describe("terminals", () => {
 });
 
 describe("runSandboxed setup errors", () => {
+  it.each([
+    ["", [], {}],
+    ["/bin/true", ["a\0b"], {}],
+    ["/bin/true", [], { timeoutMs: -5 }],
+    ["/bin/true", [], { uid: "root; rm -rf /" }],
+    ["/bin/true", [], { landlockAbi: 0 }],
+    ["/bin/true", [], { retries: 3 }],
+  ])("rejects bad arguments before starting anything: %j %j %j", async (command, args, options) => {
+    await expect(runSandboxed(command, args, {}, options as never)).rejects.toThrow();
+  });
+
   it("returns started=false with the stage instead of throwing", async () => {
     const dir = tempDir("x");
     chmodSync(dir, 0o755);
