@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import cors from "@fastify/cors";
-import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import { Redis } from "ioredis";
 import type { Config } from "./config.js";
@@ -10,6 +9,7 @@ import { createPool } from "./db.js";
 import { HttpError, installErrorHandlers } from "./errors.js";
 import { EventBus } from "./event-bus.js";
 import { KeyRing } from "./keys.js";
+import { securityHeaders } from "./security-headers.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { registerEventRoutes } from "./routes/events.js";
 import { readiness, registerHealthRoutes } from "./routes/health.js";
@@ -42,6 +42,18 @@ export function loggerOptions(level: Config["logLevel"]): NonNullable<Exclude<Fa
     redact: { paths: ["req.headers", "headers.authorization", "*.password", "*.token", "*.access_token", "*.key"], censor: "[redacted]" },
     serializers,
   };
+}
+
+/** Rate-limit key of a credential: a hash, never the secret itself (it may be stored in Redis). Recent ones are remembered. */
+const credentialKeys = new Map<string, string>();
+function credentialKey(authorization: string): string {
+  let key = credentialKeys.get(authorization);
+  if (key === undefined) {
+    key = `cred:${createHash("sha256").update(authorization).digest("base64url").slice(0, 32)}`;
+    if (credentialKeys.size >= 10_000) credentialKeys.delete(credentialKeys.keys().next().value!);
+    credentialKeys.set(authorization, key);
+  }
+  return key;
 }
 
 /** One access-log line per request, on completion (method, path, status, time); the "incoming" line only at debug. */
@@ -95,7 +107,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   installErrorHandlers(app);
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  const headers = securityHeaders();
+  app.addHook("onRequest", (_req, reply, done) => {
+    void reply.headers(headers);
+    done();
+  });
   await app.register(cors, {
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     methods: ["GET", "POST", "PATCH", "DELETE"],
@@ -112,7 +128,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // Per credential when one is presented (many agents may share one NAT address), else per client address.
     keyGenerator: (req) => {
       const auth = req.headers.authorization;
-      return auth ? `cred:${createHash("sha256").update(auth).digest("base64url").slice(0, 32)}` : `ip:${req.ip}`;
+      return auth ? credentialKey(auth) : `ip:${req.ip}`;
     },
     errorResponseBuilder: (_req, c) =>
       new HttpError(429, "rate_limited", `rate limit of ${c.max} requests per window exceeded; retry in ${c.after} (see Retry-After)`),

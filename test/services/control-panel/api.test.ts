@@ -43,7 +43,10 @@ describe("health, version, JWKS", () => {
   it("sends security headers and no CORS headers for unlisted origins", async () => {
     const res = await p.app.inject({ method: "GET", url: "/healthz", headers: { origin: "https://evil.example" } });
     expect(res.headers["x-content-type-options"]).toBe("nosniff");
-    expect(res.headers["content-security-policy"]).toContain("default-src 'none'");
+    expect(res.headers["content-security-policy"]).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(res.headers["x-frame-options"]).toBe("DENY");
+    expect(res.headers["strict-transport-security"]).toContain("max-age=");
+    expect(res.headers["x-powered-by"]).toBeUndefined();
     expect(res.headers["access-control-allow-origin"]).toBeUndefined();
   });
 
