@@ -4,7 +4,7 @@
  * where it installs libseccomp from Debian and the sandbox artifact, and reports ok.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -148,6 +148,37 @@ describe.skipIf(!canChroot)("bootstrap in a Debian 12 root filesystem (needs roo
     } finally {
       await imds.close();
     }
+  }, 10 * 60_000);
+
+  /**
+   * No Amazon Linux image can be had here, so this node is Debian dressed as Amazon Linux 2023:
+   * its os-release, and stand-ins for dnf and rpm that log their arguments and report the given
+   * libseccomp version. It shows the bootstrap's dnf branch and its version check, not dnf itself.
+   */
+  async function amazonLinuxLike(libseccompVersion: string): Promise<Chroot> {
+    const node = await freshNode();
+    writeFileSync(join(node.root, "etc/os-release"), 'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nID_LIKE="fedora"\nVERSION_ID="2023"\n');
+    const stub = (body: string) => `#!/bin/sh\necho "$0 $*" >> /var/log/package-calls\n${body}\n`;
+    writeFileSync(join(node.root, "usr/local/bin/dnf"), stub("exit 0"), { mode: 0o755 });
+    writeFileSync(join(node.root, "usr/local/bin/rpm"), stub(`printf '%s' '${libseccompVersion}'`), { mode: 0o755 });
+    return node;
+  }
+
+  it("on Amazon Linux 2023 / RHEL installs libseccomp with dnf (dnf and rpm stand-ins)", async () => {
+    const node = await amazonLinuxLike("2.5.2");
+    const r = await node.run("/bin/sh", ["/srv/iron/bootstrap.sh"], { IRON_SANDBOX_ARTIFACT: `/srv/iron/${tarball}` });
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toMatch(/installing libseccomp with dnf/);
+    expect(readFileSync(join(node.root, "var/log/package-calls"), "utf8")).toMatch(/dnf install -y -q libseccomp\n.*rpm -q --qf %\{VERSION\} libseccomp/s);
+    const status = JSON.parse(readFileSync(join(node.root, "var/lib/iron-sandbox/status.json"), "utf8"));
+    expect(status).toMatchObject({ status: "ok", distro: "amzn 2023", package_manager: "dnf" });
+  }, 10 * 60_000);
+
+  it("refuses a distribution whose libseccomp is older than 2.5, naming the version", async () => {
+    const node = await amazonLinuxLike("2.4.1");
+    const r = await node.run("/bin/sh", ["/srv/iron/bootstrap.sh"], { IRON_SANDBOX_ARTIFACT: `/srv/iron/${tarball}` });
+    expect(r.status).toBe(1);
+    expect(r.output).toMatch(/lacks: libseccomp >= 2\.5 \(the distribution offers 2\.4\.1\)/);
   }, 10 * 60_000);
 
   it("refuses a tampered artifact (checksum mismatch)", async () => {
