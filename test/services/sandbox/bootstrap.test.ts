@@ -50,6 +50,18 @@ describe("bootstrap decision path (injected facts)", () => {
     expect(r.file).toMatchObject({ status: "checked", lacks: [], kernel: "5.13.0", package_manager: "apt" });
   });
 
+  it.each([
+    ["6.1.55-75.123.amzn2023.x86_64", 0],
+    ["5.15.0-1051-aws", 0],
+    ["6.18.44-fc-v657", 0],
+    ["5.12.19", 1],
+    ["4.19.0-26-amd64", 1],
+    ["garbage", 1],
+  ])("reads kernel release %s as %s (0 accepted, 1 refused)", async (kernel, status) => {
+    const r = await decide({ IRON_BOOTSTRAP_TEST: "1", IRON_BOOTSTRAP_KERNEL: kernel, IRON_BOOTSTRAP_LSM: "landlock" });
+    expect(r.status, r.output).toBe(status);
+  });
+
   it("ignores injected facts unless IRON_BOOTSTRAP_TEST=1", async () => {
     const r = await decide({ IRON_BOOTSTRAP_KERNEL: "5.10.0" });
     expect(r.output).toMatch(/ignoring IRON_BOOTSTRAP_KERNEL/);
