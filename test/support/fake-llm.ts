@@ -5,8 +5,9 @@ import type { AddressInfo } from "node:net";
 export interface FakeUsage {
   input: number;
   cached: number;
-  /** Anthropic only: prompt tokens written to the cache. */
+  /** Anthropic only: prompt tokens written to the cache, of which `cacheWrite1h` with the 1-hour lifetime. */
   cacheWrite: number;
+  cacheWrite1h?: number;
   output: number;
 }
 
@@ -106,7 +107,11 @@ async function answer(fake: FakeLlm, path: string, body: Record<string, unknown>
       return json(res, 200, { object: "list", model, data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2] }], usage: { prompt_tokens: u.input, total_tokens: u.input } });
     case "/v1/messages": {
       const uncached = u.input - u.cached - u.cacheWrite;
-      const usage = { input_tokens: uncached, cache_creation_input_tokens: u.cacheWrite, cache_read_input_tokens: u.cached, output_tokens: u.output };
+      const oneHour = u.cacheWrite1h ?? 0;
+      const usage = {
+        input_tokens: uncached, cache_creation_input_tokens: u.cacheWrite, cache_read_input_tokens: u.cached, output_tokens: u.output,
+        cache_creation: { ephemeral_5m_input_tokens: u.cacheWrite - oneHour, ephemeral_1h_input_tokens: oneHour },
+      };
       const message = { id: "msg_1", type: "message", role: "assistant", model, content: [{ type: "text", text: "hello" }], stop_reason: "end_turn", usage };
       if (!stream) return json(res, 200, message);
       return sse(fake, res, [

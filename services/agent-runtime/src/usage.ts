@@ -28,6 +28,8 @@ export function mergeUsage(into: RawUsage, message: unknown): boolean {
   const details = (u.prompt_tokens_details ?? u.input_tokens_details) as Record<string, unknown> | undefined;
   const cached = numberOr(details?.cached_tokens);
   if (cached !== undefined) into.cached_tokens = cached;
+  const oneHour = numberOr((u.cache_creation as Record<string, unknown> | undefined)?.ephemeral_1h_input_tokens);
+  if (oneHour !== undefined) into.cache_write_1h_input_tokens = oneHour;
   return true;
 }
 
@@ -41,6 +43,7 @@ export function normalizeUsage(provider: Provider, raw: RawUsage): TokenUsage | 
       input_tokens: (raw.input_tokens ?? 0) + read + write,
       cached_input_tokens: read,
       cache_write_input_tokens: write,
+      cache_write_1h_input_tokens: raw.cache_write_1h_input_tokens ?? 0,
       output_tokens: raw.output_tokens ?? 0,
     };
   }

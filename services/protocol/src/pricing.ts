@@ -10,8 +10,10 @@ export const ModelPrice = z
     input: MicrosPerMillionTokens,
     /** Prompt tokens read from the provider's cache; defaults to `input`. */
     cached_input: MicrosPerMillionTokens.optional(),
-    /** Prompt tokens written to the provider's cache (Anthropic); defaults to `input`. */
+    /** Prompt tokens written to the provider's cache (Anthropic, 5-minute lifetime); defaults to `input`. */
     cache_write_input: MicrosPerMillionTokens.optional(),
+    /** Prompt tokens written to the cache with a 1-hour lifetime (Anthropic); defaults to `cache_write_input`. */
+    cache_write_1h_input: MicrosPerMillionTokens.optional(),
     output: MicrosPerMillionTokens,
     /** The most output tokens one call can produce; bounds a reservation when the request sets no limit. */
     max_output_tokens: z.number().int().nonnegative(),
@@ -31,7 +33,9 @@ export type PricesFile = z.infer<typeof PricesFile>;
 export interface TokenUsage {
   input_tokens: number;
   cached_input_tokens: number;
+  /** All cache writes, of which `cache_write_1h_input_tokens` had the 1-hour lifetime. */
   cache_write_input_tokens: number;
+  cache_write_1h_input_tokens?: number;
   output_tokens: number;
 }
 
@@ -60,11 +64,14 @@ export function findPrice(table: PriceTable, model: string): ModelPrice | undefi
 export function costMicros(price: ModelPrice, usage: TokenUsage): number {
   const cached = Math.min(usage.cached_input_tokens, usage.input_tokens);
   const cacheWrite = Math.min(usage.cache_write_input_tokens, usage.input_tokens - cached);
+  const cacheWrite1h = Math.min(usage.cache_write_1h_input_tokens ?? 0, cacheWrite);
   const plain = usage.input_tokens - cached - cacheWrite;
+  const writePrice = price.cache_write_input ?? price.input;
   const scaled =
     BigInt(plain) * BigInt(price.input) +
     BigInt(cached) * BigInt(price.cached_input ?? price.input) +
-    BigInt(cacheWrite) * BigInt(price.cache_write_input ?? price.input) +
+    BigInt(cacheWrite - cacheWrite1h) * BigInt(writePrice) +
+    BigInt(cacheWrite1h) * BigInt(price.cache_write_1h_input ?? writePrice) +
     BigInt(usage.output_tokens) * BigInt(price.output);
   const million = 1_000_000n;
   return Number((scaled + million - 1n) / million);
@@ -75,7 +82,7 @@ export function highestPrice(table: PriceTable): ModelPrice {
   const entries = Object.values(table);
   return {
     provider: "openai",
-    input: Math.max(0, ...entries.map((p) => Math.max(p.input, p.cached_input ?? 0, p.cache_write_input ?? 0))),
+    input: Math.max(0, ...entries.map((p) => Math.max(p.input, p.cached_input ?? 0, p.cache_write_input ?? 0, p.cache_write_1h_input ?? 0))),
     output: Math.max(0, ...entries.map((p) => p.output)),
     max_output_tokens: Math.max(0, ...entries.map((p) => p.max_output_tokens)),
   };

@@ -60,8 +60,8 @@ describe("configuration is validated at start", () => {
     expect(house.headers.get("x-iron-cost-micros")).toBe("2000"); // 1000 × $1/M + 500 × $2/M
     const unknown = await post(`${rt.url}/openai/v1/chat/completions`, chat("mystery-model", 500));
     expect(unknown.status).toBe(200);
-    // The highest input price of any kind (Opus cache writes, $18.75/M) and the highest output price ($75/M).
-    expect(unknown.headers.get("x-iron-cost-micros")).toBe("56250");
+    // The highest input price of any kind (Opus 1-hour cache writes, $30/M) and the highest output price ($75/M).
+    expect(unknown.headers.get("x-iron-cost-micros")).toBe("67500");
     await rt.stop();
   });
 

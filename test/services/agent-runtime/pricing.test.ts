@@ -25,6 +25,8 @@ describe("price table (services/protocol)", () => {
     expect(costMicros(mini, usage(1, 0))).toBe(1); // 0.15 micro-USD is charged as 1, never as 0
     expect(costMicros(mini, usage(0, 0))).toBe(0);
     expect(costMicros(mini, usage(1_000_000, 1_000_000))).toBe(750_000);
+    // Of 200 cache writes, 50 with the 1-hour lifetime: 500 × $3 + 300 × $0.30 + 150 × $3.75 + 50 × $6 + 100 × $15 (per M) = 3952.5
+    expect(costMicros(sonnet, { ...usage(1000, 100, 300, 200), cache_write_1h_input_tokens: 50 })).toBe(3953);
     // Counters that do not add up (more cached than input) never price below the plain input.
     expect(costMicros(mini, usage(10, 0, 50))).toBe(costMicros(mini, usage(10, 0, 10)));
   });

@@ -34,12 +34,12 @@ describe("pricing through the daemon", () => {
     expect(res.headers.get("x-iron-cost-micros")).toBe("435");
   });
 
-  it("prices an Anthropic message exactly, cache reads and writes included", async () => {
-    peers.fake.usage = { input: 1000, cached: 300, cacheWrite: 200, output: 100 };
+  it("prices an Anthropic message exactly, cache reads and writes (5-minute and 1-hour) included", async () => {
+    peers.fake.usage = { input: 1000, cached: 300, cacheWrite: 200, cacheWrite1h: 50, output: 100 };
     const res = await post(`${rt.url}/anthropic/v1/messages`, chat("claude-sonnet-4-20250514", 200));
     expect(res.status).toBe(200);
-    // 500 × $3/M + 300 × $0.30/M + 200 × $3.75/M + 100 × $15/M = 3840 micro-USD
-    expect(res.headers.get("x-iron-cost-micros")).toBe("3840");
+    // 500 × $3/M + 300 × $0.30/M + 150 × $3.75/M + 50 × $6/M + 100 × $15/M = 3952.5 micro-USD, rounded up
+    expect(res.headers.get("x-iron-cost-micros")).toBe("3953");
   });
 
   it("prices responses and embeddings, rounding a fraction of a micro up", async () => {
@@ -53,7 +53,7 @@ describe("pricing through the daemon", () => {
 
   it("keeps every call in the status totals", async () => {
     const status = await rt.status();
-    expect(status.spent_micros).toBe(435 + 3840 + 2800 + 25);
+    expect(status.spent_micros).toBe(435 + 3953 + 2800 + 25);
     expect(status.calls).toBe(4);
     expect(status.reserved_micros).toBe(0);
   });
