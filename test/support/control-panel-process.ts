@@ -19,6 +19,8 @@ export interface PanelProcess {
   /** GET `path` as the admin; returns the parsed JSON (throws on a non-2xx answer). */
   get<T>(path: string): Promise<T>;
   revoke(tokenId: string): Promise<void>;
+  /** Adds to a token's budget (PATCH /api/tokens/:id). */
+  topUp(tokenId: string, addMicros: number): Promise<void>;
   /** Stops the process; `start()` brings it back on the same port, database and signing key. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -78,6 +80,7 @@ export async function startPanelProcess(): Promise<PanelProcess> {
     issueToken: (budgetMicros) => call("POST", "/api/tokens", admin, { budget_micros: budgetMicros }),
     get: (path) => call("GET", path, admin),
     revoke: async (tokenId) => void (await call("DELETE", `/api/tokens/${tokenId}`, admin)),
+    topUp: async (tokenId, addMicros) => void (await call("PATCH", `/api/tokens/${tokenId}`, admin, { add_budget_micros: addMicros })),
     stop: async () => void (await proc?.stop()),
     start,
   };

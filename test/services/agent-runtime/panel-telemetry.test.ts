@@ -108,6 +108,18 @@ describe("telemetry to the real Control Panel", () => {
     await again.stop();
   });
 
+  it("takes a top-up from the panel: a call refused for budget passes once the panel raises it", async () => {
+    const { id, rt } = await verifiedRuntime(1000);
+    const body = chat("gpt-4o-mini", 3000); // reserves more than 1800 micros of output
+    const hits = fake.totalHits();
+    expect((await post(`${rt.url}/openai/v1/chat/completions`, body)).status).toBe(402);
+    expect(fake.totalHits()).toBe(hits);
+    await panel.topUp(id, 1_000_000);
+    await waitFor("the runtime to see the new budget", async () => (await rt.status()).budget_micros === 1_001_000);
+    expect((await post(`${rt.url}/openai/v1/chat/completions`, body)).status).toBe(200);
+    await rt.stop();
+  });
+
   it("refuses a revoked token once the panel says so, also after a restart", async () => {
     const { id, token, stateDir, rt } = await verifiedRuntime(5_000_000);
     await someCalls(rt, 1);
