@@ -9,6 +9,7 @@
  * Targets (issue 3): telemetry in batches of 100 ≥ 20,000 events/s; GET /api/tokens/self ≥ 2,000 req/s, p99 ≤ 10 ms.
  */
 import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -37,15 +38,33 @@ interface LoadResult {
   timeouts: number;
 }
 
-async function load(job: { url: string; method: "GET" | "POST"; credentials?: string[]; batch?: number }): Promise<LoadResult & { cpuMsPerRequest: number }> {
+/** CPU seconds used so far by every `postgres` process on this machine (the server's backends), from /proc. */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.includes("(postgres)")) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  return ticks / 100;
+}
+
+async function load(job: { url: string; method: "GET" | "POST"; credentials?: string[]; batch?: number }): Promise<LoadResult & { cpuMsPerRequest: number; pgCpuMsPerRequest: number }> {
   const cpuBefore = process.cpuUsage();
+  const pgBefore = postgresCpuSeconds();
   const args = ["--import", "tsx", LOADGEN, JSON.stringify({ credentials: [], connections: CONNECTIONS, durationSeconds: DURATION, ...job })];
   const { stdout } = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
   const r = JSON.parse(stdout.trim().split("\n").pop()!) as LoadResult;
   if (r.non2xx || r.errors || r.timeouts) throw new Error(`load against ${job.url} saw ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
   // CPU this process (the servers) spent per request: steadier than req/s on a machine shared with other work.
   const cpu = process.cpuUsage(cpuBefore);
-  return { ...r, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / Math.max(1, r.requests) };
+  const pgCpuMs = (postgresCpuSeconds() - pgBefore) * 1000;
+  return { ...r, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / Math.max(1, r.requests), pgCpuMsPerRequest: pgCpuMs / Math.max(1, r.requests) };
 }
 
 async function main(): Promise<void> {
@@ -122,6 +141,8 @@ async function main(): Promise<void> {
     for (const r of rows_) console.log(`  ${r[0]!.padEnd(44)} ${r[1]!.padEnd(36)} ${r[2]!.padEnd(12)} ${r[3]!.padEnd(13)} ${r[4]}`);
     const cpu = (r: { cpuMsPerRequest: number }) => r.cpuMsPerRequest.toFixed(3);
     console.log(`  server CPU per request: baseline ${cpu(base)} / ${cpu(base2)} ms, tokens/self ${cpu(self)} ms, telemetry batch ${cpu(ingest)} ms (${(ingest.cpuMsPerRequest / BATCH * 1000).toFixed(1)} µs per event)`);
+    const pgCpu = (r: { pgCpuMsPerRequest: number }) => r.pgCpuMsPerRequest.toFixed(3);
+    console.log(`  PostgreSQL CPU per request: baseline ${pgCpu(base)} / ${pgCpu(base2)} ms, tokens/self ${pgCpu(self)} ms, telemetry batch ${pgCpu(ingest)} ms`);
     console.log(`  → one server core would carry ≈ ${fmt(1000 / self.cpuMsPerRequest)} tokens/self req/s and ≈ ${fmt((1000 / ingest.cpuMsPerRequest) * BATCH)} events/s before PostgreSQL is counted`);
     console.log(`  load average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores`);
     console.log(`  events stored: ${fmt(Number(rows[0]!.n))} (≥ the ${fmt(ingest.requests * BATCH)} whose 202 the generator counted)`);
