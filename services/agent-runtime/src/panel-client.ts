@@ -22,7 +22,9 @@ export class PanelClient {
   private readonly dispatcher: Agent;
 
   constructor(private readonly baseUrl: string, private readonly token: string, private readonly timeoutMs: number) {
-    this.dispatcher = new Agent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 10_000 });
+    // The per-request signal is the deadline; the pool's own timeouts are only a backstop behind it.
+    const backstop = timeoutMs + 1000;
+    this.dispatcher = new Agent({ connectTimeout: backstop, headersTimeout: backstop, bodyTimeout: backstop, keepAliveTimeout: 10_000 });
   }
 
   async jwks(): Promise<JSONWebKeySet> {
@@ -77,10 +79,12 @@ function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data:
   return parsed.data;
 }
 
+const UNDICI_TIMEOUTS = new Set(["UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = (err as { cause?: unknown }).cause;
-  if (err.name === "TimeoutError" || err.name === "AbortError") return "timed out";
   const code = (err as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;
+  if (err.name === "TimeoutError" || err.name === "AbortError" || (typeof code === "string" && UNDICI_TIMEOUTS.has(code))) return "timed out";
   return typeof code === "string" ? code : err.message;
 }
