@@ -26,7 +26,10 @@ export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
       "X-Accel-Buffering": "no",
     });
     res.write(`retry: 2000\n: connected\n\n`);
+    let closed = false;
     const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(heartbeat);
       unsubscribe();
       if (!res.destroyed) res.end();
@@ -41,5 +44,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
     });
     const heartbeat = setInterval(() => res.write(`: ping\n\n`), HEARTBEAT_MS);
     req.raw.on("close", close);
+    res.on("error", close);
+    if (req.raw.destroyed || res.destroyed) close(); // the client left before we subscribed
   });
 }
