@@ -23,6 +23,8 @@ export { ARTIFACTS };
 
 const CONTROL_PANEL_PORT = 3000;
 const RUNTIME_PORT = 8787;
+/** The runtime's ledger and telemetry queue: on a volume, so a restart loses nothing. */
+const RUNTIME_STATE_DIR = "/var/lib/iron-runtime";
 
 export class Platform extends pulumi.ComponentResource {
   readonly controlPanelUrl: pulumi.Output<string | undefined>;
@@ -154,8 +156,9 @@ export class Platform extends pulumi.ComponentResource {
       name: "agent-runtime",
       package: "agent-runtime",
       image,
-      command: ["serve", "--host", "0.0.0.0", "--port", String(RUNTIME_PORT), "--state-dir", "/var/lib/iron-runtime"],
-      env: panelUrl ? { IRON_CONTROL_PANEL_URL: panelUrl } : { IRON_TELEMETRY: "off" },
+      command: ["serve", "--host", "0.0.0.0", "--port", String(RUNTIME_PORT), "--state-dir", RUNTIME_STATE_DIR],
+      // Without a panel the token cannot be checked against its keys; it came from this stack's own secret config.
+      env: panelUrl ? { IRON_CONTROL_PANEL_URL: panelUrl } : { IRON_TELEMETRY: "off", IRON_TRUST_UNVERIFIED_TOKEN: "1" },
       secretEnv: {
         IRON_TOKEN: secretValue(config.agentToken),
         ...(config.openaiApiKey ? { OPENAI_API_KEY: secretValue(config.openaiApiKey) } : {}),

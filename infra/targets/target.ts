@@ -60,8 +60,8 @@ export interface ServiceArgs {
   /** Cloud targets: reachable from the internet (default: `public`); false keeps a public service inside the private network. */
   internetFacing?: boolean;
   dependsOn: pulumi.Resource[];
-  /** Extra container settings a package needs (e.g. the sandbox's security options). */
-  securityOpts?: string[];
+  /** A directory whose contents must survive restarts and re-deploys (a volume). */
+  dataPath?: string;
 }
 
 export interface Service {

@@ -9,6 +9,7 @@ import type { AwsNetwork } from "./network.js";
 import { serviceRole } from "./roles.js";
 import { storeSecret } from "./secrets.js";
 import { allowTcp } from "./security-rules.js";
+import { AwsVolume } from "./volume.js";
 
 export interface AwsServiceArgs extends ServiceArgs {
   deployment: AwsDeployment;
@@ -55,8 +56,23 @@ export class AwsService extends pulumi.ComponentResource implements Service {
         }),
       }, parent);
     }
-    // The services call no AWS API: their task role grants nothing.
+    // The services call no AWS API: their task role grants nothing beyond mounting their volume.
     const taskRole = serviceRole(`${name}-task`, "ecs-tasks.amazonaws.com", [], tags, this);
+    const volume = args.dataPath ? new AwsVolume(`${name}-data`, { network, tags }, parent) : undefined;
+    if (volume) {
+      new aws.iam.RolePolicy(`${name}-mount-data`, {
+        role: taskRole.name,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [{
+            Effect: "Allow",
+            Action: ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            Resource: volume.fileSystemArn,
+            Condition: { StringEquals: { "elasticfilesystem:AccessPointArn": volume.accessPointArn } },
+          }],
+        }),
+      }, parent);
+    }
 
     const region = aws.getRegionOutput({}, parent).region;
     const container = (containerName: string, command: string[] | undefined) => ({
@@ -76,6 +92,7 @@ export class AwsService extends pulumi.ComponentResource implements Service {
         portMappings: [{ containerPort: args.port, protocol: "tcp" }],
         healthCheck: { command: ["CMD", "node", "-e", httpProbe(args.port, args.healthPath)], interval: 15, timeout: 5, retries: 3, startPeriod: 30 },
         ...(step ? { dependsOn: [{ containerName: step.name, condition: "SUCCESS" }] } : {}),
+        ...(args.dataPath ? { mountPoints: [{ sourceVolume: "data", containerPath: args.dataPath, readOnly: false }] } : {}),
       },
     ];
     const task = new aws.ecs.TaskDefinition(name, {
@@ -88,6 +105,10 @@ export class AwsService extends pulumi.ComponentResource implements Service {
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
       containerDefinitions: pulumi.jsonStringify(containers),
+      volumes: volume ? [{
+        name: "data",
+        efsVolumeConfiguration: { fileSystemId: volume.fileSystemId, transitEncryption: "ENABLED", authorizationConfig: { accessPointId: volume.accessPointId, iam: "ENABLED" } },
+      }] : [],
       tags,
     }, parent);
 
@@ -111,13 +132,15 @@ export class AwsService extends pulumi.ComponentResource implements Service {
       launchType: "FARGATE",
       networkConfiguration: { subnets: network.workloadSubnetIds, securityGroups: [network.servicesSecurityGroupId], assignPublicIp: network.workloadsNeedPublicIp },
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      // One writer of the volume at a time: the old task stops before the new one starts.
+      ...(volume ? { deploymentMinimumHealthyPercent: 0, deploymentMaximumPercent: 100 } : {}),
       loadBalancers: balancer ? [{ targetGroupArn: balancer.targetGroupArn, containerName: name, containerPort: args.port }] : [],
       healthCheckGracePeriodSeconds: balancer ? 120 : undefined,
       serviceRegistries: { registryArn: discovery.arn },
       propagateTags: "SERVICE",
       waitForSteadyState: true,
       tags,
-    }, { parent: this, dependsOn: [...args.dependsOn, ...image.resources, ...secrets.map((s) => s.version), ...(balancer?.listeners ?? [])] });
+    }, { parent: this, dependsOn: [...args.dependsOn, ...image.resources, ...secrets.map((s) => s.version), ...(balancer?.listeners ?? []), ...(volume?.mountTargets ?? [])] });
 
     this.internalUrl = pulumi.output(`http://${name}.${cluster.namespace}:${args.port}`);
     this.url = balancer ? balancer.url : this.internalUrl;

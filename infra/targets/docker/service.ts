@@ -56,7 +56,7 @@ export class DockerService extends pulumi.ComponentResource implements Service {
       networksAdvanced: network,
       ports: args.public ? [{ internal: args.port, external: args.hostPort, ip: args.publishAddress }] : [],
       healthcheck: httpHealthcheck(args.port, args.healthPath),
-      securityOpts: args.securityOpts,
+      volumes: args.dataPath ? [{ volumeName: new docker.Volume(`${name}-data`, { name: `${args.prefix}-${name}-data` }, { parent: this, retainOnDelete: true }).name, containerPath: args.dataPath }] : [],
       labels,
       restart: "unless-stopped",
       wait: true,

@@ -1,0 +1,98 @@
+/**
+ * The docker target's images for real: built from services/*\/Dockerfile with a
+ * local base image passed through the same build argument `iron:images.base`
+ * sets (no Dockerfile edits), then run: the panel migrates against a real
+ * PostgreSQL and answers /readyz; the runtime answers its health check.
+ * Containers use host networking and listen on 127.0.0.1.
+ */
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commandAvailable, dockerAvailable, dockerBuild, ensureNodeBaseImage } from "../support/docker.js";
+import { freePort } from "../support/ports.js";
+import { createTestDatabase } from "../support/postgres.js";
+import { waitFor } from "../support/processes.js";
+import { repoRoot } from "../support/pulumi-mocks.js";
+
+const ready = dockerAvailable() && commandAvailable("debootstrap");
+const reason = "needs a running Docker engine (apt-get install docker.io; dockerd) and debootstrap";
+const started: string[] = [];
+const ADMIN = { email: "admin@iron.test", password: "docker-test-password" };
+let panelUrl = "";
+
+function docker(...args: string[]): { status: number; out: string } {
+  const r = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+function runDetached(name: string, image: string, env: Record<string, string>, command: string[]): void {
+  docker("rm", "-f", name);
+  const r = docker("run", "-d", "--name", name, "--network", "host", ...Object.entries(env).flatMap(([k, v]) => ["-e", `${k}=${v}`]), image, ...command);
+  expect(r.status, r.out).toBe(0);
+  started.push(name);
+}
+
+/** Signs in to the panel as the bootstrapped admin and issues a $5 agent token. */
+async function issueAgentToken(panel: string): Promise<string> {
+  const login = await fetch(`${panel}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) });
+  expect(login.status).toBe(200);
+  const { access_token } = (await login.json()) as { access_token: string };
+  const created = await fetch(`${panel}/api/tokens`, {
+    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${access_token}` },
+    body: JSON.stringify({ budget_micros: 5_000_000, agent_id: "docker-test" }),
+  });
+  expect(created.status).toBe(201);
+  return ((await created.json()) as { token: string }).token;
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!ready)(`docker images, for real (${reason})`, () => {
+  let base = "";
+  beforeAll(() => {
+    base = ensureNodeBaseImage();
+  }, 30 * 60_000);
+
+  afterAll(() => {
+    for (const name of started) docker("rm", "-f", name);
+  });
+
+  it("the control panel image builds, migrates a real PostgreSQL and answers /readyz", async () => {
+    const build = dockerBuild(repoRoot, "services/control-panel/Dockerfile", "iron-test/control-panel", { BASE_IMAGE: base });
+    expect(build.ok, build.log.slice(-4000)).toBe(true);
+    const user = docker("run", "--rm", "--entrypoint", "id", "iron-test/control-panel", "-u");
+    expect(user.out.trim()).not.toBe("0");
+
+    const databaseUrl = await createTestDatabase("docker");
+    const migrate = docker("run", "--rm", "--network", "host", "-e", `DATABASE_URL=${databaseUrl}`, "iron-test/control-panel", "migrate");
+    expect(migrate.status, migrate.out).toBe(0);
+
+    const port = await freePort();
+    runDetached("iron-test-control-panel", "iron-test/control-panel", {
+      DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", IRON_MASTER_KEY: "x".repeat(48),
+      IRON_ADMIN_EMAIL: ADMIN.email, IRON_ADMIN_PASSWORD: ADMIN.password,
+    }, ["serve"]);
+    panelUrl = `http://127.0.0.1:${port}`;
+    await waitFor(`the panel container's /readyz on ${port}`, () => httpOk(`${panelUrl}/readyz`), 60_000);
+  }, 30 * 60_000);
+
+  it("the runtime image builds and answers its health check", async () => {
+    const build = dockerBuild(repoRoot, "services/agent-runtime/Dockerfile", "iron-test/agent-runtime", { BASE_IMAGE: base });
+    expect(build.ok, build.log.slice(-4000)).toBe(true);
+    expect(panelUrl, "the panel container from the previous test").not.toBe("");
+    const token = await issueAgentToken(panelUrl);
+    const port = await freePort();
+    runDetached("iron-test-agent-runtime", "iron-test/agent-runtime", {
+      IRON_TOKEN: token, IRON_CONTROL_PANEL_URL: panelUrl,
+    }, ["serve", "--host", "127.0.0.1", "--port", String(port), "--state-dir", "/tmp/iron-runtime"]);
+    await waitFor(`the runtime container's /healthz on ${port}`, () => httpOk(`http://127.0.0.1:${port}/healthz`), 60_000);
+    // The runtime verified the token against the panel container's JWKS and reads its budget from it.
+    const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(status)).toContain("5000000");
+  }, 30 * 60_000);
+});
