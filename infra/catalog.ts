@@ -60,7 +60,7 @@ export const PACKAGES: Record<PackageId, PackageSpec> = {
     name: "Agent Runtime",
     ships: "SDK (npm package) and LLM proxy daemon (container image)",
     source: "services/agent-runtime",
-    artifact: { path: "services/agent-runtime/dist/main.js", build: "npm run build -w services/agent-runtime" },
+    artifact: { path: "services/agent-runtime/dist/cli.js", build: "npm run build -w services/agent-runtime" },
     ports: [
       { name: "proxy", port: 8787, protocol: "http", direction: "inbound" },
       { name: "llm-apis", port: 443, protocol: "https", direction: "outbound" },
@@ -79,7 +79,7 @@ export const PACKAGES: Record<PackageId, PackageSpec> = {
     name: "CLI Tool",
     ships: "single executable `iron` (Node SEA) and npm tarball",
     source: "services/cli",
-    artifact: { path: "services/cli/dist/index.js", build: "npm run build -w services/cli" },
+    artifact: { path: "services/cli/dist/artifacts/SHA256SUMS", build: "npm run build:artifacts -w services/cli" },
     ports: [{ name: "control-panel-api", port: 443, protocol: "https", direction: "outbound" }],
   },
   "cli-py": {

@@ -25,6 +25,17 @@ async function output(command: string, args: string[]): Promise<string | undefin
   }
 }
 
+/** stdout of a command that may exit non-zero by design (iron-sandbox --probe exits 1 on an unfit node but still reports). */
+async function reportOf(command: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { stdout } = await run(command, args, { timeout: TIMEOUT_MS, maxBuffer: 1 << 20 });
+    return stdout.trim();
+  } catch (err) {
+    const stdout = (err as { stdout?: string }).stdout;
+    return stdout ? stdout.trim() : undefined;
+  }
+}
+
 async function errorOf(command: string, args: string[]): Promise<string> {
   try {
     await run(command, args, { timeout: TIMEOUT_MS });
@@ -90,7 +101,7 @@ export async function probeLandlock(root: string): Promise<LandlockFact> {
   for (const rel of SANDBOX_LAUNCHERS) {
     const path = join(root, rel);
     if (!existsSync(path)) continue;
-    const out = await output(path, ["--probe"]);
+    const out = await reportOf(path, ["--probe"]);
     try {
       const probe = JSON.parse(out ?? "") as { landlock_abi?: number };
       if (typeof probe.landlock_abi === "number") {
