@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import { Redis } from "ioredis";
+import { pino } from "pino";
 import type { Config } from "./config.js";
 import type { Context } from "./context.js";
 import { createPool } from "./db.js";
@@ -44,6 +45,14 @@ export function loggerOptions(level: Config["logLevel"]): NonNullable<Exclude<Fa
   };
 }
 
+/**
+ * The panel's logger: JSON lines to `destination` (stdout by default), written asynchronously so that
+ * lines logged while a write is in flight go out together; pino flushes what is pending when the process exits.
+ */
+export function createLogger(level: Config["logLevel"], destination: number | string = 1): FastifyBaseLogger {
+  return pino(loggerOptions(level), pino.destination({ dest: destination, sync: false }));
+}
+
 /** Rate-limit key of a credential: a hash, never the secret itself (it may be stored in Redis). Recent ones are remembered. */
 const credentialKeys = new Map<string, string>();
 function credentialKey(authorization: string): string {
@@ -76,7 +85,7 @@ class AccessLog extends LogController {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<ControlPanelApp> {
   const app = Fastify({
     // A caller's logger gets our request serializer too, so query strings (`?access_token=`) never reach it.
-    ...(options.logger ? { loggerInstance: options.logger.child({}, { serializers }) } : { logger: loggerOptions(config.logLevel) }),
+    loggerInstance: options.logger ? options.logger.child({}, { serializers }) : createLogger(config.logLevel),
     logController: new AccessLog(),
     bodyLimit: DEFAULT_BODY_LIMIT,
     trustProxy: config.trustProxy,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { promisify } from "node:util";
 import pg from "pg";
 import { createTestDatabase } from "../../support/postgres.js";
@@ -9,6 +9,16 @@ import { startProcess, waitFor, waitForHttp } from "../../support/processes.js";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, NODE_SOURCE_ARGS, REPO_ROOT, event, testEnv } from "./helpers.js";
 
 const run = promisify(execFile);
+
+/** True when dist/ is missing or older than a source file of the panel or the protocol. */
+function distIsStale(): boolean {
+  const main = `${REPO_ROOT}services/control-panel/dist/main.js`;
+  if (!existsSync(main)) return true;
+  const built = statSync(main).mtimeMs;
+  const newest = (dir: string): number =>
+    Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(`${dir}/${e.name}`) : statSync(`${dir}/${e.name}`).mtimeMs)));
+  return Math.max(newest(`${REPO_ROOT}services/control-panel/src`), newest(`${REPO_ROOT}services/protocol/src`)) > built;
+}
 
 /** Runs the CLI from source to completion; never throws, returns exit code and output. */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
@@ -105,7 +115,7 @@ describe("a served panel process", () => {
 
 describe("npm scripts against the built dist", () => {
   it("migrates and starts through `npm run migrate|start -w services/control-panel`", async () => {
-    if (!existsSync(`${REPO_ROOT}services/control-panel/dist/main.js`)) {
+    if (distIsStale()) {
       await run("npm", ["run", "build", "-w", "services/protocol", "-w", "services/control-panel"], { cwd: REPO_ROOT });
     }
     const port = await freePort();
