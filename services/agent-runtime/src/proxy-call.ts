@@ -57,6 +57,8 @@ interface CallRecord {
   price: ModelPrice;
   reserved: number;
   started: number;
+  /** The pending ledger row, once written. */
+  ledgerId?: number;
 }
 
 /** Enforces the budget around one call: refuse, reserve, forward, relay, settle. */
@@ -87,7 +89,7 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   const rec: CallRecord = { eventId: randomUUID(), ts: new Date().toISOString(), route: call.route, model: shape.model, price, reserved: estimate, started: performance.now() };
 
   if (!ctx.budget.tryReserve(estimate)) return refuseOverBudget(ctx, rec);
-  ctx.store.insertPending({
+  rec.ledgerId = ctx.store.insertPending({
     event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, type: "llm_call", provider: rec.route.provider,
     endpoint: rec.route.endpoint, model: rec.model, reserved_micros: estimate,
   });
@@ -198,7 +200,7 @@ function settle(ctx: CallContext, rec: CallRecord, outcome: Outcome): number {
   const type: TelemetryEvent["type"] = outcome.refused ? "budget_exceeded" : outcome.failed ? "llm_error" : "llm_call";
   const latency = Math.round(performance.now() - rec.started);
   const row: LedgerRow = {
-    event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, type, provider: rec.route.provider, endpoint: rec.route.endpoint,
+    id: rec.ledgerId, event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, type, provider: rec.route.provider, endpoint: rec.route.endpoint,
     model: rec.model, state: "settled", reserved_micros: outcome.refused ? 0 : rec.reserved, cost_micros: cost,
     input_tokens: usage.input_tokens, cached_input_tokens: usage.cached_input_tokens, cache_write_input_tokens: usage.cache_write_input_tokens,
     output_tokens: usage.output_tokens, latency_ms: latency, http_status: outcome.status,

@@ -158,7 +158,7 @@ export class Runtime {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     await this.telemetry.stop(options.flush ?? true, Math.min(this.config.telemetryTimeoutMs, SHUTDOWN_FLUSH_MS));
     await Promise.all([this.panel?.close(), this.upstream.close()]);
-    this.store.close();
+    await this.store.close();
   }
 
   /** Verifies the signature with the first key source at hand; without one, keeps calls refused until the panel's keys arrive. */

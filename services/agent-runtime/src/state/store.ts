@@ -2,9 +2,12 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TelemetryEvent } from "@iron/protocol";
+import { Checkpointer } from "./checkpointer.js";
 
 /** A call as the ledger keeps it. `pending` while the upstream call runs; `settled` once its cost is known. */
 export interface LedgerRow {
+  /** Row id; absent for a call that never had a pending row (refused before it reserved). */
+  id?: number;
   event_id: string;
   token_id: string;
   ts: string;
@@ -23,9 +26,12 @@ export interface LedgerRow {
   http_status: number;
 }
 
+// Rows are appended in rowid order and found again by rowid: no index on the random event ids, so a call
+// writes a few pages at the end of each table instead of a random page per unique index.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger (
-  event_id TEXT PRIMARY KEY,
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL,
   token_id TEXT NOT NULL,
   ts TEXT NOT NULL,
   type TEXT NOT NULL,
@@ -44,8 +50,8 @@ CREATE TABLE IF NOT EXISTS ledger (
 );
 CREATE INDEX IF NOT EXISTS ledger_token ON ledger (token_id, state);
 CREATE TABLE IF NOT EXISTS telemetry_queue (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  event_id TEXT NOT NULL UNIQUE,
+  seq INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL,
   token_id TEXT NOT NULL,
   cost_micros INTEGER NOT NULL,
   payload TEXT NOT NULL
@@ -55,35 +61,53 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 export class StateDirInUseError extends Error {}
 
+const CHECKPOINT_INTERVAL_MS = 1000;
+
+/** An exclusive lock on a small SQLite file, held until closed or the process ends. */
+function takeLock(path: string, stateDir: string): Database.Database {
+  const lock = new Database(path, { timeout: 0 });
+  try {
+    lock.pragma("locking_mode = EXCLUSIVE");
+    lock.exec("CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL)");
+    lock.prepare("INSERT OR REPLACE INTO holder (id, pid) VALUES (1, ?)").run(process.pid); // the write takes the lock
+    return lock;
+  } catch (err) {
+    lock.close();
+    if (err instanceof Error && /locked|busy/i.test(err.message)) {
+      throw new StateDirInUseError(`the state dir ${stateDir} is in use by another iron-runtime; give each runtime its own --state-dir`);
+    }
+    throw err;
+  }
+}
+
 /**
  * The runtime's local state in `<stateDir>/runtime.sqlite`: the ledger of every
  * call, the telemetry queue and a few remembered facts (JWKS, last known budget
- * and token status). The database is held in exclusive locking mode, so two
- * runtimes can never share one state dir (their reservations would not see each other).
+ * and token status). `<stateDir>/runtime.lock` is held in exclusive locking
+ * mode for the life of the process, so two runtimes can never share one state
+ * dir (their reservations would not see each other); the OS drops it if the
+ * process dies.
  */
 export class Store {
+  private readonly lock: Database.Database;
   private readonly db: Database.Database;
+  private readonly checkpointer: Checkpointer;
   private readonly stmts;
   private readonly settleTx: (row: LedgerRow, event: TelemetryEvent | undefined) => void;
   private readonly ackTx: (seqs: number[]) => void;
 
   constructor(stateDir: string) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    this.db = new Database(join(stateDir, "runtime.sqlite"), { timeout: 0 });
-    try {
-      this.db.pragma("locking_mode = EXCLUSIVE");
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-      this.db.exec(SCHEMA);
-      // A write takes the exclusive lock now, not at the first call.
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('opened_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(new Date().toISOString());
-    } catch (err) {
-      this.db.close();
-      if (err instanceof Error && /locked|busy/i.test(err.message)) {
-        throw new StateDirInUseError(`the state dir ${stateDir} is in use by another iron-runtime; give each runtime its own --state-dir`);
-      }
-      throw err;
-    }
+    this.lock = takeLock(join(stateDir, "runtime.lock"), stateDir);
+    const file = join(stateDir, "runtime.sqlite");
+    this.db = new Database(file, { timeout: 5000 });
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("wal_autocheckpoint = 0"); // the checkpoint thread does it, off the request path
+    this.db.exec(SCHEMA);
+    this.checkpointer = new Checkpointer(file, CHECKPOINT_INTERVAL_MS, () => {
+      if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+    });
     this.stmts = {
       insertPending: this.db.prepare(
         `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros)
@@ -93,7 +117,7 @@ export class Store {
         `UPDATE ledger SET state = 'settled', type = @type, cost_micros = @cost_micros, input_tokens = @input_tokens,
            cached_input_tokens = @cached_input_tokens, cache_write_input_tokens = @cache_write_input_tokens,
            output_tokens = @output_tokens, latency_ms = @latency_ms, http_status = @http_status
-         WHERE event_id = @event_id AND state = 'pending'`,
+         WHERE id = @id AND state = 'pending'`,
       ),
       insertSettled: this.db.prepare(
         `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros, cost_micros,
@@ -101,7 +125,7 @@ export class Store {
          VALUES (@event_id, @token_id, @ts, @type, @provider, @endpoint, @model, 'settled', @reserved_micros, @cost_micros,
            @input_tokens, @cached_input_tokens, @cache_write_input_tokens, @output_tokens, @latency_ms, @http_status)`,
       ),
-      enqueue: this.db.prepare("INSERT OR IGNORE INTO telemetry_queue (event_id, token_id, cost_micros, payload) VALUES (?, ?, ?, ?)"),
+      enqueue: this.db.prepare("INSERT INTO telemetry_queue (event_id, token_id, cost_micros, payload) VALUES (?, ?, ?, ?)"),
       pending: this.db.prepare("SELECT * FROM ledger WHERE token_id = ? AND state = 'pending'"),
       spent: this.db.prepare("SELECT COALESCE(SUM(cost_micros), 0) AS spent, COUNT(*) AS calls FROM ledger WHERE token_id = ? AND state = 'settled'"),
       peek: this.db.prepare("SELECT seq, event_id, payload FROM telemetry_queue WHERE token_id = ? ORDER BY seq LIMIT ?"),
@@ -110,11 +134,11 @@ export class Store {
       ack: this.db.prepare("DELETE FROM telemetry_queue WHERE seq = ?"),
       getMeta: this.db.prepare("SELECT value FROM meta WHERE key = ?"),
       setMeta: this.db.prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-      ledger: this.db.prepare("SELECT * FROM ledger WHERE token_id = ? ORDER BY ts, event_id"),
+      ledger: this.db.prepare("SELECT * FROM ledger WHERE token_id = ? ORDER BY id"),
     };
     // Transaction wrappers are built once: building one per call costs more than the statements inside.
     this.settleTx = this.db.transaction((row: LedgerRow, event: TelemetryEvent | undefined) => {
-      const changed = this.stmts.settle.run(row).changes;
+      const changed = row.id === undefined ? 0 : this.stmts.settle.run(row).changes;
       if (changed === 0) this.stmts.insertSettled.run(row);
       if (event) this.stmts.enqueue.run(event.event_id, row.token_id, event.cost_micros, JSON.stringify(event));
     });
@@ -123,8 +147,9 @@ export class Store {
     });
   }
 
-  insertPending(row: Pick<LedgerRow, "event_id" | "token_id" | "ts" | "type" | "provider" | "endpoint" | "model" | "reserved_micros">): void {
-    this.stmts.insertPending.run(row);
+  /** Records a call about to go upstream; returns its row id for `settle`. */
+  insertPending(row: Pick<LedgerRow, "event_id" | "token_id" | "ts" | "type" | "provider" | "endpoint" | "model" | "reserved_micros">): number {
+    return Number(this.stmts.insertPending.run(row).lastInsertRowid);
   }
 
   /** Settles a pending call and queues its telemetry event, in one transaction (a crash keeps both or neither). */
@@ -167,7 +192,9 @@ export class Store {
     return this.stmts.ledger.all(tokenId) as LedgerRow[];
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.checkpointer.stop();
     if (this.db.open) this.db.close();
+    if (this.lock.open) this.lock.close();
   }
 }
