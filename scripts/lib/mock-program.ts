@@ -64,21 +64,7 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
 
   const resources: CapturedResource[] = [];
   pulumi.runtime.setAllConfig(config, file.secretKeys);
-  await pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        const urn = `urn:pulumi:${options.stack}::iron::${args.type}::${args.name}`;
-        resources.push({ type: args.type, name: args.name, urn, parents: [], custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs as Record<string, unknown>) } };
-      },
-      call(args) {
-        return { ...(args.inputs as Record<string, unknown>), ...invokeResults(args.token, args.inputs as Record<string, unknown>) };
-      },
-    },
-    "iron",
-    options.stack,
-    false,
-  );
+  await pulumi.runtime.setMocks(recordingMocks(options.stack, resources), "iron", options.stack, false);
 
   // As Pulumi's run.ts does for `"type": "module"`: import the real path of main as a file URL.
   const mainUrl = pathToFileURL(realpathSync(projectMain(options.root))).href;
@@ -94,6 +80,20 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   // Resources that wait on others (dependsOn) register later: drain the RPC queue before reporting.
   await pulumi.runtime.disconnect();
   return { stack: options.stack, outputs, secretOutputs, resources };
+}
+
+/** Mocks that answer like the providers (see providerOutputs) and record every resource registered into `resources`. */
+export function recordingMocks(stack: string, resources: CapturedResource[]): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      const urn = `urn:pulumi:${stack}::iron::${args.type}::${args.name}`;
+      resources.push({ type: args.type, name: args.name, urn, parents: [], custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
+      return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs as Record<string, unknown>) } };
+    },
+    call(args) {
+      return { ...(args.inputs as Record<string, unknown>), ...invokeResults(args.token, args.inputs as Record<string, unknown>) };
+    },
+  };
 }
 
 /**
