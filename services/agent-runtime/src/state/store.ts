@@ -26,8 +26,8 @@ export interface LedgerRow {
   http_status: number;
 }
 
-// Rows are appended in rowid order and found again by rowid: no index on the random event ids, so a call
-// writes a few pages at the end of each table instead of a random page per unique index.
+// Rows are appended in rowid order and found again by rowid, and the tables carry no secondary index: a call
+// writes the last page of each table it touches, nothing more. Whole-ledger reads happen only at start.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger (
   id INTEGER PRIMARY KEY,
@@ -48,7 +48,6 @@ CREATE TABLE IF NOT EXISTS ledger (
   latency_ms INTEGER NOT NULL DEFAULT 0,
   http_status INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS ledger_token ON ledger (token_id, state);
 CREATE TABLE IF NOT EXISTS telemetry_queue (
   seq INTEGER PRIMARY KEY,
   event_id TEXT NOT NULL,
