@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTestIssuer } from "../../support/agent-token.js";
 import { runRuntimeCli, startRuntimeProcess } from "../../support/agent-runtime.js";
@@ -91,6 +91,20 @@ describe("configuration is validated at start", () => {
     const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
     expect(res.status).toBe(403);
     expect(res.json).toMatchObject({ error: { code: "token_expired" } });
+    await rt.stop();
+  });
+});
+
+describe("state dir", () => {
+  it("copies the write-ahead log into the database off the request path (the checkpoint thread)", async () => {
+    const { token } = await peers.issuer.issue(1_000_000);
+    const stateDir = tempDir();
+    const rt = await startRuntimeProcess({ token, stateDir, args: ["--jwks-file", peers.jwksFile, ...upstreams()] });
+    const dbSize = () => statSync(join(stateDir, "runtime.sqlite")).size;
+    await waitFor("the first checkpoint", () => dbSize() > 0);
+    const before = dbSize();
+    for (let i = 0; i < 40; i++) expect((await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10))).status).toBe(200);
+    await waitFor("the ledger pages to reach the database file", () => dbSize() > before);
     await rt.stop();
   });
 });
