@@ -47,12 +47,13 @@ export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery
   if (!credential) throw unauthorized("authentication required: send Authorization: Bearer <access token | API key | agent token>");
 
   if (credential.startsWith(API_KEY_PREFIX)) {
-    const { rows } = await ctx.pool.query<UserRow & { key_id: string; stale: boolean }>(
-      `SELECT ${USER_COLUMNS}, k.id AS key_id, (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
+    const { rows } = await ctx.pool.query<UserRow & { key_id: string; stale: boolean }>({
+      name: "api-key",
+      text: `SELECT ${USER_COLUMNS}, k.id AS key_id, (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
          FROM api_keys k JOIN users u ON u.id = k.user_id
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-      [hashApiKey(credential)],
-    );
+      values: [hashApiKey(credential)],
+    });
     const row = rows[0];
     if (!row) throw unauthorized("API key not recognised (it may have been revoked)");
     if (row.disabled_at) throw unauthorized("this user is disabled");
@@ -72,7 +73,8 @@ export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery
   }
 
   if (payload.kind === "agent" && typeof payload.jti === "string") {
-    const { rows } = await ctx.pool.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM agent_tokens WHERE id = $1`, [payload.jti]);
+    // Credential lookups are named: prepared once per connection, as they run on every call.
+    const { rows } = await ctx.pool.query<TokenRow>({ name: "agent-token", text: `SELECT ${TOKEN_COLUMNS} FROM agent_tokens WHERE id = $1`, values: [payload.jti] });
     const token = rows[0];
     if (!token) throw unauthorized("agent token not recognised");
     if (token.revoked_at) throw new HttpError(401, "token_revoked", "agent token revoked");
@@ -81,7 +83,7 @@ export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery
   }
 
   if (payload.kind === "access" && typeof payload.sub === "string" && payload.aud === ACCESS_AUDIENCE) {
-    const { rows } = await ctx.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [payload.sub]);
+    const { rows } = await ctx.pool.query<UserRow>({ name: "user-by-id", text: `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, values: [payload.sub] });
     const user = rows[0];
     if (!user) throw unauthorized("user no longer exists");
     if (user.disabled_at) throw unauthorized("this user is disabled");

@@ -79,7 +79,7 @@ function columns(events: TelemetryEvent[]): unknown[][] {
 async function ingest(ctx: Context, params: unknown[]): Promise<{ rows: IngestRow[] }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ctx.pool.query<IngestRow>(INGEST_SQL, params);
+      return await ctx.pool.query<IngestRow>({ name: "ingest-telemetry", text: INGEST_SQL, values: params });
     } catch (err) {
       if ((err as { code?: string }).code !== "40P01" || attempt >= 3) throw err;
     }
