@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { Cache, CacheArgs } from "../target.js";
 import { tagsFor, type AwsDeployment } from "./context.js";
 import type { AwsNetwork } from "./network.js";
-import { allowTcp } from "./security-rules.js";
+import { servicesOnlyGroup } from "./security-rules.js";
 import { assertEngineMajor } from "./versions.js";
 
 export interface AwsCacheArgs extends CacheArgs {
@@ -29,12 +29,7 @@ export class AwsCache extends pulumi.ComponentResource implements Cache {
 
     // ElastiCache auth tokens: 16–128 printable characters; alphanumeric keeps the URL plain.
     const token = new random.RandomPassword(`${name}-auth-token`, { length: 32, special: false }, parent);
-    const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
-      vpcId: args.network.vpcId,
-      description: "Redis: reachable only from the services' security group",
-      tags,
-    }, parent);
-    allowTcp(`${name}-from-services`, { to: securityGroup.id, from: args.network.servicesSecurityGroupId, port: PORT, description: "Redis from the services" }, this);
+    const securityGroup = servicesOnlyGroup(name, { vpcId: args.network.vpcId, servicesGroupId: args.network.servicesSecurityGroupId, port: PORT, what: "Redis", tags }, this);
     const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.network.privateSubnetIds, tags }, parent);
 
     const group = new aws.elasticache.ReplicationGroup(name, {

@@ -5,7 +5,7 @@ import type { Database, DatabaseArgs } from "../target.js";
 import { tagsFor, type AwsDeployment } from "./context.js";
 import type { AwsNetwork } from "./network.js";
 import { storeSecret } from "./secrets.js";
-import { allowTcp } from "./security-rules.js";
+import { servicesOnlyGroup } from "./security-rules.js";
 import { assertEngineMajor } from "./versions.js";
 
 export interface AwsDatabaseArgs extends DatabaseArgs {
@@ -39,12 +39,7 @@ export class AwsDatabase extends pulumi.ComponentResource implements Database {
     const identifier = args.name.replace(/[^a-z0-9]/gi, "");
 
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, parent);
-    const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
-      vpcId: args.network.vpcId,
-      description: "PostgreSQL: reachable only from the services' security group",
-      tags,
-    }, parent);
-    allowTcp(`${name}-from-services`, { to: securityGroup.id, from: args.network.servicesSecurityGroupId, port: PORT, description: "PostgreSQL from the services" }, this);
+    const securityGroup = servicesOnlyGroup(name, { vpcId: args.network.vpcId, servicesGroupId: args.network.servicesSecurityGroupId, port: PORT, what: "PostgreSQL", tags }, this);
     const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.network.privateSubnetIds, tags }, parent);
 
     const instance = new aws.rds.Instance(name, {

@@ -22,3 +22,14 @@ export function allowAllEgress(name: string, securityGroupId: pulumi.Input<strin
 export function allowTcpFromInternet(name: string, securityGroupId: pulumi.Input<string>, port: number, parent: pulumi.Resource): aws.vpc.SecurityGroupIngressRule {
   return new aws.vpc.SecurityGroupIngressRule(name, { securityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `port ${port} from the internet` }, { parent });
 }
+
+/** A security group that admits only the services' group, on one TCP port: for databases, caches and file systems. */
+export function servicesOnlyGroup(
+  name: string,
+  args: { vpcId: pulumi.Input<string>; servicesGroupId: pulumi.Input<string>; port: number; what: string; tags: Record<string, string> },
+  parent: pulumi.Resource,
+): aws.ec2.SecurityGroup {
+  const group = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: args.vpcId, description: `${args.what}: reachable only from the services' security group`, tags: args.tags }, { parent });
+  allowTcp(`${name}-from-services`, { to: group.id, from: args.servicesGroupId, port: args.port, description: `${args.what} from the services` }, parent);
+  return group;
+}

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsNetwork } from "./network.js";
-import { allowTcp } from "./security-rules.js";
+import { servicesOnlyGroup } from "./security-rules.js";
 
 /** Our images run as uid and gid 1000 (see USER in each service Dockerfile). */
 const OWNER = 1000;
@@ -31,8 +31,7 @@ export class AwsVolume extends pulumi.ComponentResource {
       tags,
     }, parent);
     new aws.efs.BackupPolicy(`${name}-backup`, { fileSystemId: fileSystem.id, backupPolicy: { status: "ENABLED" } }, parent);
-    const securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId: network.vpcId, description: "EFS: NFS from the services only", tags }, parent);
-    allowTcp(`${name}-from-services`, { to: securityGroup.id, from: network.servicesSecurityGroupId, port: NFS_PORT, description: "NFS from the services" }, this);
+    const securityGroup = servicesOnlyGroup(name, { vpcId: network.vpcId, servicesGroupId: network.servicesSecurityGroupId, port: NFS_PORT, what: "EFS (NFS)", tags }, this);
     this.mountTargets = network.workloadSubnetIds.map((subnetId, i) =>
       new aws.efs.MountTarget(`${name}-${i + 1}`, { fileSystemId: fileSystem.id, subnetId, securityGroups: [securityGroup.id] }, parent));
     const accessPoint = new aws.efs.AccessPoint(`${name}-access`, {
