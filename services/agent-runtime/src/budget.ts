@@ -49,11 +49,6 @@ export class Budget {
     this.localSpent += costMicros;
   }
 
-  /** A spend that had no reservation (a crashed call recovered at start). */
-  addSpent(costMicros: number): void {
-    this.localSpent += costMicros;
-  }
-
   setLimit(budgetMicros: number): void {
     this.limit = budgetMicros;
   }

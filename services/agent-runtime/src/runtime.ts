@@ -11,7 +11,7 @@ import { isJwks, readClaims, TokenError, tokenKeyId, verifyToken } from "./token
 import { TokenGuard, type Verification } from "./token-guard.js";
 import { PanelClient, PanelError } from "./panel-client.js";
 import { TelemetrySender, type TelemetryStatus } from "./telemetry.js";
-import { proxyCall, telemetryEvent, type ProxyCall, type ProxyResult } from "./proxy-call.js";
+import { proxyCall, telemetryEvent, type CallContext, type ProxyCall, type ProxyResult } from "./proxy-call.js";
 
 /** What `GET /status` and `runtime.status()` report. Money in micro-USD. */
 export interface RuntimeStatus {
@@ -43,6 +43,7 @@ export class Runtime {
   private readonly telemetry: TelemetrySender;
   private readonly upstream = new Agent({ keepAliveTimeout: 60_000, headersTimeout: 600_000, bodyTimeout: 300_000 });
   private readonly queueTelemetry: boolean;
+  private readonly callContext: CallContext;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshFailures = 0;
   private lastSyncAt: string | null = null;
@@ -63,11 +64,12 @@ export class Runtime {
     const tokenId = claims.jti;
     const rememberedStatus = TokenStatus.safeParse(store.getMeta(metaStatus(tokenId)));
     this.guard = new TokenGuard(claims, rememberedStatus.success ? rememberedStatus.data : "active");
-    const rememberedBudget = Number(store.getMeta(metaBudget(tokenId)) ?? NaN);
-    this.budget = new Budget(Number.isSafeInteger(rememberedBudget) ? rememberedBudget : claims.budget_micros, store.totals(tokenId).spent);
     this.queueTelemetry = panel !== undefined && config.telemetry;
-    this.recoverInterruptedCalls();
-    this.calls = store.totals(tokenId).calls;
+    this.recoverInterruptedCalls(tokenId);
+    const totals = store.totals(tokenId);
+    const rememberedBudget = Number(store.getMeta(metaBudget(tokenId)) ?? NaN);
+    this.budget = new Budget(Number.isSafeInteger(rememberedBudget) ? rememberedBudget : claims.budget_micros, totals.spent);
+    this.calls = totals.calls;
     const offReason = !panel ? "no control panel URL" : config.telemetry ? null : "turned off by configuration";
     this.telemetry = new TelemetrySender(store, tokenId, panel, log, {
       intervalMs: config.telemetryIntervalMs,
@@ -78,6 +80,20 @@ export class Runtime {
       },
       onTokenRefused: (e) => this.onTokenRefused(e),
     }, offReason);
+    this.callContext = {
+      tokenId,
+      budget: this.budget,
+      prices,
+      store,
+      upstream: this.upstream,
+      log,
+      refusal: () => this.guard.refusal(),
+      queueTelemetry: this.queueTelemetry,
+      onSettled: (queued) => {
+        this.calls += 1;
+        if (queued) this.telemetry.notify();
+      },
+    };
   }
 
   /** Validates options, opens the state dir and establishes the token; throws ConfigError with what to change. */
@@ -115,20 +131,7 @@ export class Runtime {
 
   /** Runs one LLM call under the budget. */
   handle(call: ProxyCall): Promise<ProxyResult> {
-    return proxyCall({
-      tokenId: this.tokenId,
-      budget: this.budget,
-      prices: this.prices,
-      store: this.store,
-      upstream: this.upstream,
-      log: this.log,
-      refusal: () => this.guard.refusal(),
-      queueTelemetry: this.queueTelemetry,
-      onSettled: (queued) => {
-        this.calls += 1;
-        if (queued) this.telemetry.notify();
-      },
-    }, call);
+    return proxyCall(this.callContext, call);
   }
 
   status(): RuntimeStatus {
@@ -258,11 +261,10 @@ export class Runtime {
   }
 
   /** Calls that were in flight when a previous process died: charged their reservation, since the provider may have billed them. */
-  private recoverInterruptedCalls(): void {
-    for (const row of this.store.pendingCalls(this.tokenId)) {
+  private recoverInterruptedCalls(tokenId: string): void {
+    for (const row of this.store.pendingCalls(tokenId)) {
       const settled = { ...row, state: "settled" as const, cost_micros: row.reserved_micros };
       this.store.settle(settled, this.queueTelemetry ? telemetryEvent(settled, false) : undefined);
-      this.budget.addSpent(row.reserved_micros);
       this.log.warn({ event_id: row.event_id, cost_micros: row.reserved_micros }, "a call interrupted by the last shutdown is charged its reservation");
     }
   }
