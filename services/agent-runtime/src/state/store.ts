@@ -99,11 +99,16 @@ export class Store {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.lock = takeLock(join(stateDir, "runtime.lock"), stateDir);
     const file = join(stateDir, "runtime.sqlite");
-    this.db = new Database(file, { timeout: 5000 });
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("wal_autocheckpoint = 0"); // the checkpoint thread does it, off the request path
-    this.db.exec(SCHEMA);
+    try {
+      this.db = new Database(file, { timeout: 5000 });
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = NORMAL");
+      this.db.pragma("wal_autocheckpoint = 0"); // the checkpoint thread does it, off the request path
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      this.lock.close();
+      throw err;
+    }
     this.checkpointer = new Checkpointer(file, CHECKPOINT_INTERVAL_MS, () => {
       if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
     });
