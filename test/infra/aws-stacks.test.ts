@@ -30,6 +30,11 @@ describe("agent-only on aws", async () => {
     expect(run.outputs.runtimeUrl).toBe("http://agent-runtime.iron-agent-only.internal:8787");
   });
 
+  it("admits callers from inside the VPC only, on the runtime's port", () => {
+    const open = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.cidrIpv4);
+    expect(open.map((r) => r.inputs)).toEqual([expect.objectContaining({ cidrIpv4: "10.0.0.0/16", fromPort: 8787, toPort: 8787, securityGroupId: "network-services-id" })]);
+  });
+
   it("leaves telemetry off and takes its token from Secrets Manager", () => {
     const [runtime] = containerDefinitions(run, "agent-runtime");
     expect(runtime!.environment).toContainEqual({ name: "IRON_TELEMETRY", value: "off" });

@@ -17,6 +17,7 @@ const privateCidr = (zone: number) => `10.0.${128 + zone * 16}.0/20`;
  */
 export class AwsNetwork extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
+  readonly cidrBlock = VPC_CIDR;
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
   /** Where tasks and nodes run. */

@@ -121,6 +121,13 @@ export class AwsService extends pulumi.ComponentResource implements Service {
       tags,
     }, parent);
     const internetFacing = args.internetFacing ?? args.public;
+    if (args.public && !internetFacing) {
+      // Public but kept inside: whatever runs in the VPC (agents, sandbox nodes) may call it.
+      new aws.vpc.SecurityGroupIngressRule(`${name}-from-vpc`, {
+        securityGroupId: network.servicesSecurityGroupId, cidrIpv4: network.cidrBlock, ipProtocol: "tcp", fromPort: args.port, toPort: args.port,
+        description: `${name} from inside the VPC`,
+      }, parent);
+    }
     const balancer = internetFacing
       ? new AwsLoadBalancer(`${name}-lb`, { network, port: args.port, healthPath: args.healthPath, domain: args.domain, tags }, parent)
       : undefined;
