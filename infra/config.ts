@@ -30,6 +30,13 @@ const awsSettings = z
     deletionProtection: z.boolean().default(true),
     finalSnapshot: z.boolean().default(true),
     logRetentionDays: z.int().min(1).max(3653).default(30),
+    /** SSH to the sandbox nodes: off unless set (Session Manager needs no key and no open port). */
+    nodeSsh: z
+      .strictObject({
+        keyName: z.string().min(1, "must name an EC2 key pair"),
+        cidr: z.cidrv4({ error: "must be an IPv4 CIDR such as 203.0.113.0/24 (the addresses SSH is allowed from)" }),
+      })
+      .optional(),
   })
   .prefault({});
 export const AWS_KEYS = Object.keys(awsSettings.unwrap().shape);

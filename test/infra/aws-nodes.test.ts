@@ -65,9 +65,14 @@ describe("sandbox-only on aws, Amazon Linux 2023 (the default)", async () => {
 });
 
 describe("sandbox-only on aws, other choices", () => {
-  it("Debian 12 nodes come from Debian's public SSM parameter", async () => {
-    const run = await runStack("sandbox-only", { ...AWS, sandboxNodes: { os: "debian-12" } });
-    expect(find(run, LAUNCH_TEMPLATE, "sandbox-node").inputs.imageId).toBe("ami-mock:/aws/service/debian/release/12/latest/amd64");
+  it("Debian 12 nodes come from Debian's public SSM parameter; SSH only when iron:aws.nodeSsh asks", async () => {
+    const run = await runStack("sandbox-only", { ...AWS, sandboxNodes: { os: "debian-12" }, aws: { nodeSsh: { keyName: "ops", cidr: "203.0.113.0/24" } } });
+    const template = find(run, LAUNCH_TEMPLATE, "sandbox-node");
+    expect(template.inputs.imageId).toBe("ami-mock:/aws/service/debian/release/12/latest/amd64");
+    expect(template.inputs.keyName).toBe("ops");
+    expect(ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((r) => r.inputs)).toEqual([
+      expect.objectContaining({ securityGroupId: "sandbox-node-sg-id", cidrIpv4: "203.0.113.0/24", fromPort: 22, toPort: 22 }),
+    ]);
   });
 
   it("an ARM instance type needs an aarch64 tarball, and the error says how to get one", async () => {

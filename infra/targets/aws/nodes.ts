@@ -33,7 +33,7 @@ const DEFAULT_ARTIFACT_DIR = "services/sandbox/dist";
  * sandbox node bootstrap, byte for byte; the bootstrap fetches the sandbox
  * tarball from a private bucket that admits only this VPC's S3 endpoint.
  * IMDSv2 is required; shell access is through SSM Session Manager, with no
- * SSH key and no inbound rule.
+ * SSH key and no inbound rule unless `iron:aws.nodeSsh` asks for them.
  */
 export class AwsSandboxNodes extends pulumi.ComponentResource implements Nodes {
   readonly resource: pulumi.Resource = this;
@@ -75,6 +75,12 @@ export class AwsSandboxNodes extends pulumi.ComponentResource implements Nodes {
       tags,
     }, parent);
     allowAllEgress(`${name}-egress`, securityGroup.id, this);
+    const ssh = deployment.settings.nodeSsh;
+    if (ssh) {
+      new aws.vpc.SecurityGroupIngressRule(`${name}-ssh`, {
+        securityGroupId: securityGroup.id, cidrIpv4: ssh.cidr, ipProtocol: "tcp", fromPort: 22, toPort: 22, description: "SSH (iron:aws.nodeSsh)",
+      }, parent);
+    }
 
     const ami = aws.ssm.getParameterOutput({ name: image.parameter(arch) }, parent);
     const instanceTags = { ...tags, [ARTIFACT_TAG]: artifactUrl, [ARTIFACT_SHA256_TAG]: tarball.sha256 };
@@ -83,6 +89,7 @@ export class AwsSandboxNodes extends pulumi.ComponentResource implements Nodes {
       description: `${deployment.prefix} sandbox node (${os}, ${arch})`,
       imageId: ami.value,
       instanceType: args.instanceType,
+      keyName: ssh?.keyName,
       userData: bootstrap.toString("base64"),
       iamInstanceProfile: { arn: profile.arn },
       networkInterfaces: [{
@@ -114,7 +121,7 @@ export class AwsSandboxNodes extends pulumi.ComponentResource implements Nodes {
     }, { parent: this, dependsOn: [tarballObject, checksumObject, policy] });
 
     this.summary = group.name.apply((asg) => [
-      `${args.count} × ${args.instanceType} ${os} (${arch}) in auto-scaling group ${asg}; shell via SSM Session Manager (no SSH); bootstrap status in /var/lib/iron-sandbox/status.json`,
+      `${args.count} × ${args.instanceType} ${os} (${arch}) in auto-scaling group ${asg}; shell via SSM Session Manager${ssh ? ` or SSH (key ${ssh.keyName})` : " (no SSH)"}; bootstrap status in /var/lib/iron-sandbox/status.json`,
     ]);
     this.registerOutputs({ summary: this.summary });
   }
