@@ -106,7 +106,7 @@ try {
 
   const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { version: string };
   const siteDir = join(dataDir, "site");
-  const artifactsDir = join(root, "services/cli/dist/artifacts");
+  const artifactsDir = options.downloadsDir;
   const { artifacts } = await buildPilotSite(siteDir, artifactsDir, panel.url, version);
   const site: SiteServer = await startSiteServer(siteDir, artifactsDir, options.sitePort);
   stops.push({ name: "Marketing Site", stop: () => site.close() });

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
 
 export interface PilotOptions {
@@ -8,7 +9,11 @@ export interface PilotOptions {
   sitePort: number;
   postgresPort: number;
   adminEmail: string;
+  downloadsDir: string;
 }
+
+/** Relative paths are from the repository root, as `npm run pilot` runs there. */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError("must be a port number from 0 to 65535 (0: any free port)");
@@ -28,6 +33,7 @@ export function parsePilotOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     .option("--runtime-port <port>", "Agent Runtime proxy port (IRON_PILOT_RUNTIME_PORT)", port, port(env.IRON_PILOT_RUNTIME_PORT || "8787"))
     .option("--site-port <port>", "Marketing Site + /downloads port (IRON_PILOT_SITE_PORT)", port, port(env.IRON_PILOT_SITE_PORT || "8080"))
     .option("--postgres-port <port>", "embedded PostgreSQL port, 0 = any free one (IRON_PILOT_POSTGRES_PORT)", port, port(env.IRON_PILOT_POSTGRES_PORT || "0"))
+    .option("--downloads-dir <dir>", "the CLI artifacts served under /downloads/ (IRON_PILOT_DOWNLOADS_DIR)", env.IRON_PILOT_DOWNLOADS_DIR || "services/cli/dist/artifacts")
     .option("--admin-email <email>", "the first admin's email, used on the first start only (IRON_ADMIN_EMAIL)", env.IRON_ADMIN_EMAIL || "admin@iron.local")
     .addHelpText(
       "after",
@@ -38,5 +44,5 @@ export function parsePilotOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: "user" });
   const o = program.opts<PilotOptions>();
-  return { ...o, dataDir: resolve(o.dataDir) };
+  return { ...o, dataDir: resolve(root, o.dataDir), downloadsDir: resolve(root, o.downloadsDir) };
 }

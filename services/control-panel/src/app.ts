@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { Config } from "./config.js";
 import type { Context } from "./context.js";
+import { registerDashboardRoutes } from "./dashboard.js";
 import { createPool } from "./db.js";
 import { HttpError, installErrorHandlers } from "./errors.js";
 import { EventBus } from "./event-bus.js";
@@ -150,6 +151,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerTelemetryRoutes(app, ctx);
   registerUsageRoutes(app, ctx);
   registerEventRoutes(app, ctx);
+  registerDashboardRoutes(app);
 
   app.decorate("readiness", () => readiness(ctx, redis));
   return app;
