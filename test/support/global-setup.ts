@@ -1,5 +1,6 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres } from "./postgres.js";
 import { stopAll } from "./processes.js";
 
 declare module "vitest" {
@@ -9,16 +10,24 @@ declare module "vitest" {
   }
 }
 
-/** Starts one PostgreSQL for the whole run unless `DATABASE_URL` points at one. */
+/** Starts one PostgreSQL for the whole run (in its own process) unless `DATABASE_URL` points at one. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.DATABASE_URL) {
     project.provide("pgAdminUrl", process.env.DATABASE_URL);
     return async () => stopAll();
   }
-  const server = await startEmbeddedPostgres();
-  project.provide("pgAdminUrl", server.url);
+  // stdin is a pipe: if this runner dies, the server sees end-of-input and cleans up.
+  const child = spawn(process.execPath, ["--import", "tsx", new URL("./postgres-main.ts", import.meta.url).pathname], { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once("line", (line) => resolve((JSON.parse(line) as { url: string }).url));
+    child.once("exit", (code) => reject(new Error(`the test PostgreSQL exited (${code}) before it was up`)));
+  });
+  project.provide("pgAdminUrl", url);
   return async () => {
     await stopAll();
-    await server.destroy();
+    child.kill("SIGTERM");
+    await exited;
   };
 }
