@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import OpenAI from "openai";
+import Anthropic from "@anthropic-ai/sdk";
 import { createRuntime, type AgentRuntime } from "@iron/agent-runtime";
 import { startFakeLlm, type FakeLlm } from "../../support/fake-llm.js";
 import { createTestIssuer, type TestIssuer } from "../../support/agent-token.js";
@@ -22,7 +23,7 @@ afterAll(async () => {
   await fake.close();
 });
 
-describe("SDK: new OpenAI({ fetch: runtime.fetch })", () => {
+describe("SDK: runtime.fetch in the official OpenAI and Anthropic clients", () => {
   it("prices a completion made by the official client and forwards the client's own key", async () => {
     fake.usage = { input: 1000, cached: 200, cacheWrite: 0, output: 500 };
     const completion = await client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 600, messages: [{ role: "user", content: "hi" }] });
@@ -49,19 +50,24 @@ describe("SDK: new OpenAI({ fetch: runtime.fetch })", () => {
     expect(fake.totalHits()).toBe(hits);
   });
 
-  it("enforces Anthropic's messages endpoint through the same fetch", async () => {
+  it("works as the fetch of the official Anthropic client, streaming included", async () => {
+    const anthropic = new Anthropic({ apiKey: "agent-key", baseURL: fake.anthropicBaseUrl, fetch: runtime.fetch, maxRetries: 0 });
     fake.usage = { input: 1000, cached: 300, cacheWrite: 200, output: 100 };
     const before = runtime.status().spent_micros;
-    const res = await runtime.fetch(`${fake.anthropicBaseUrl}/v1/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": "agent-key", "anthropic-version": "2023-06-01" },
-      body: JSON.stringify({ model: "claude-3-5-haiku", max_tokens: 100, messages: [{ role: "user", content: "hi" }] }),
-    });
-    expect(res.status).toBe(200);
+    const message = await anthropic.messages.create({ model: "claude-3-5-haiku", max_tokens: 100, messages: [{ role: "user", content: "hi" }] });
+    expect(message.content[0]).toMatchObject({ type: "text", text: "hello" });
     // 500 × $0.80/M + 300 × $0.08/M + 200 × $1/M + 100 × $4/M
-    expect(res.headers.get("x-iron-cost-micros")).toBe("1024");
     expect(runtime.status().spent_micros - before).toBe(1024);
-    expect(fake.lastRequest["/v1/messages"]?.headers["x-api-key"]).toBe("agent-key");
+    // The client's own credential goes upstream untouched (this client version sends it as a bearer token).
+    const sent = fake.lastRequest["/v1/messages"]?.headers;
+    expect(String(sent?.authorization ?? sent?.["x-api-key"])).toContain("agent-key");
+
+    fake.usage = { input: 10, cached: 0, cacheWrite: 0, output: 5 };
+    const stream = await anthropic.messages.create({ model: "claude-3-5-haiku", max_tokens: 10, stream: true, messages: [{ role: "user", content: "hi" }] });
+    const kinds: string[] = [];
+    for await (const event of stream) kinds.push(event.type);
+    expect(kinds).toContain("message_stop");
+    expect(runtime.status().spent_micros - before).toBe(1024 + 28); // 10 × $0.80/M + 5 × $4/M = 28
   });
 
   it("refuses endpoints it cannot price and passes GETs through", async () => {
