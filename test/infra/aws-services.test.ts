@@ -106,8 +106,9 @@ describe("panel-clis on aws, default settings", async () => {
   });
 });
 
-describe("panel-clis on aws with a domain, no NAT and protection off", async () => {
-  const run = await runStack("panel-clis", { ...AWS, domain: "iron.example.com", aws: { natGateways: "none", deletionProtection: false, finalSnapshot: false } });
+describe("panel-clis on aws with a domain, no NAT, protection off and image overrides", async () => {
+  const images = { controlPanel: "registry.local/iron/control-panel:1.0.0", postgres: "registry.local/postgres:16" };
+  const run = await runStack("panel-clis", { ...AWS, domain: "iron.example.com", images, aws: { natGateways: "none", deletionProtection: false, finalSnapshot: false } });
 
   it("serves HTTPS on 443 with a validated ACM certificate and redirects HTTP", () => {
     expect(find(run, "aws:acm/certificate:Certificate", "control-panel-lb-certificate").inputs).toMatchObject({ domainName: "iron.example.com", validationMethod: "DNS" });
@@ -123,6 +124,12 @@ describe("panel-clis on aws with a domain, no NAT and protection off", async () 
     expect(find(run, "aws:ecs/service:Service", "control-panel").inputs).toMatchObject({
       networkConfiguration: { subnets: ["network-public-1-id", "network-public-2-id"], assignPublicIp: true },
     });
+  });
+
+  it("runs the operator's image as is (no ECR build) and says which overrides aws does not use", () => {
+    expect(ofType(run, "aws:ecr/repository:Repository")).toEqual([]);
+    expect(containerDefinitions(run, "control-panel").map((c) => c.image)).toEqual([images.controlPanel, images.controlPanel]);
+    expect(run.stderr).toContain("iron:images.postgres is not used on the aws target");
   });
 
   it("deletion protection and the final snapshot follow iron:aws", () => {
