@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startRuntimeProcess, type RuntimeProcess } from "../../support/agent-runtime.js";
+import { runRuntimeCli, startRuntimeProcess, type RuntimeProcess } from "../../support/agent-runtime.js";
 import { chat, post, tempDir, usePeers } from "./helpers.js";
 
 const peers = usePeers();
@@ -56,6 +56,11 @@ describe("pricing through the daemon", () => {
     expect(status.spent_micros).toBe(435 + 3953 + 2800 + 25);
     expect(status.calls).toBe(4);
     expect(status.reserved_micros).toBe(0);
+    const cli = await runRuntimeCli(["status", "--url", rt.url, "--json"], {});
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.output)).toMatchObject({ spent_micros: status.spent_micros, calls: 4 });
+    const human = await runRuntimeCli(["status", "--url", rt.url], {});
+    expect(human.output).toMatch(/spent \$0\.007213/);
   });
 
   it("sends the configured provider key upstream instead of the caller's, and lets flags win over the environment", async () => {
