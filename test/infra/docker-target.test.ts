@@ -47,6 +47,9 @@ describe("full-platform on docker", async () => {
     const runtime = find(run, CONTAINER, "agent-runtime");
     expect(envOf(runtime)).toMatchObject({ IRON_CONTROL_PANEL_URL: "http://control-panel:3000", IRON_TOKEN: TOKEN, OPENAI_API_KEY: "sk-mock-openai-key" });
     expect(isSecretWrapper(runtime.inputs.envs)).toBe(true);
+    // Its ledger and telemetry queue survive restarts and re-deploys.
+    expect(runtime.inputs.volumes).toEqual([expect.objectContaining({ containerPath: "/var/lib/iron-runtime" })]);
+    expect(find(run, "docker:index/volume:Volume", "agent-runtime-data").inputs.name).toBe("iron-full-platform-agent-runtime-data");
   });
 
   it("tells the site where to sign in and serves the CLI artifacts under /downloads", () => {
