@@ -9,7 +9,7 @@
  * Targets (issue 3): telemetry in batches of 100 ≥ 20,000 events/s; GET /api/tokens/self ≥ 2,000 req/s, p99 ≤ 10 ms.
  */
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -37,32 +37,41 @@ interface LoadResult {
   timeouts: number;
 }
 
-/** CPU seconds used so far by every `postgres` process on this machine (the server's backends), from /proc. */
-function postgresCpuSeconds(): number {
-  let ticks = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+/** The processes of the benchmark's PostgreSQL server (backends and background workers), not other servers on the machine. */
+let serverPids: () => Promise<number[]> = async () => [];
+
+/** CPU seconds used so far by each of `pids`, from /proc (a process that has ended is left out). */
+function cpuSeconds(pids: number[]): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(postgres)")) continue;
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in clock ticks
     } catch {
       /* the process ended meanwhile */
     }
   }
-  return ticks / 100;
+  return used;
+}
+
+/** CPU the server's processes used between two readings; processes started in between count from zero. */
+function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
 }
 
 async function load(job: { url: string; method: "GET" | "POST"; credentials?: string[]; batch?: number }): Promise<LoadResult & { cpuMsPerRequest: number; pgCpuMsPerRequest: number }> {
   const cpuBefore = process.cpuUsage();
-  const pgBefore = postgresCpuSeconds();
+  const pgBefore = cpuSeconds(await serverPids());
   const args = ["--import", "tsx", LOADGEN, JSON.stringify({ credentials: [], connections: CONNECTIONS, durationSeconds: DURATION, ...job })];
   const { stdout } = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
   const r = JSON.parse(stdout.trim().split("\n").pop()!) as LoadResult;
   if (r.non2xx || r.errors || r.timeouts) throw new Error(`load against ${job.url} saw ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
   // CPU this process (the servers) spent per request: steadier than req/s on a machine shared with other work.
   const cpu = process.cpuUsage(cpuBefore);
-  const pgCpuMs = (postgresCpuSeconds() - pgBefore) * 1000;
+  const pgCpuMs = cpuBetween(pgBefore, cpuSeconds(await serverPids())) * 1000;
   return { ...r, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / Math.max(1, r.requests), pgCpuMsPerRequest: pgCpuMs / Math.max(1, r.requests) };
 }
 
@@ -102,6 +111,7 @@ async function main(): Promise<void> {
     const baseline = Fastify();
     const basePool = new pg.Pool({ connectionString: databaseUrl, max: POOL });
     basePool.on("error", () => undefined);
+    serverPids = async () => (await basePool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity")).rows.map((r) => r.pid);
     baseline.get("/select1", async () => (await basePool.query("SELECT 1 AS ok")).rows[0]);
     const baselineUrl = await baseline.listen({ host: "127.0.0.1", port: 0 });
 
