@@ -8,6 +8,7 @@ import * as random from "@pulumi/random";
 import { ARTIFACTS } from "./artifacts.js";
 import { PACKAGES, requirement, type PackageId } from "./catalog.js";
 import { DEFAULT_IMAGES, type ResolvedConfig } from "./config.js";
+import { deployPilot } from "./pilot.js";
 import { createTarget } from "./targets/index.js";
 import type { ImageSource, Service, StaticSite, Target, TargetContext } from "./targets/target.js";
 
@@ -38,10 +39,23 @@ export class Platform extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("iron:platform:Platform", name, {}, opts);
     const { config, root } = args;
-    if (config.mode === "pilot") {
-      throw new pulumi.RunError("iron:mode: pilot is not deployable through a target in this version of the kit; set iron:mode to production");
-    }
     const target = (args.target ?? createTarget)({ config, root, parent: this });
+    if (config.mode === "pilot") {
+      // One process on one host runs every package (infra/pilot.ts).
+      const pilot = deployPilot(config, target, this);
+      this.controlPanelUrl = pilot.controlPanelUrl;
+      this.siteUrl = pilot.siteUrl;
+      this.downloadsUrl = pilot.downloadsUrl;
+      this.runtimeUrl = pilot.runtimeUrl;
+      this.sandboxNodes = pulumi.output([]);
+      this.adminEmail = pulumi.output(config.adminEmail);
+      this.adminPassword = pulumi.secret(pilot.adminPassword);
+      this.registerOutputs({
+        controlPanelUrl: this.controlPanelUrl, siteUrl: this.siteUrl, downloadsUrl: this.downloadsUrl,
+        runtimeUrl: this.runtimeUrl, sandboxNodes: this.sandboxNodes, adminEmail: this.adminEmail, adminPassword: this.adminPassword,
+      });
+      return;
+    }
     const deployed = new Set<PackageId>(config.installOrder);
     const image = (key: "controlPanel" | "agentRuntime" | "sandbox", repository: string, dir: string): ImageSource => {
       const ref = config.images[key];
@@ -169,6 +183,7 @@ export class Platform extends pulumi.ComponentResource {
       public: true,
       // It spends an agent's budget with the operator's provider keys: agents reach it from inside the network.
       internetFacing: false,
+      dataPath: RUNTIME_STATE_DIR,
       dependsOn: panel ? [panel.resource] : [],
     });
   }

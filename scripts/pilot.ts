@@ -41,10 +41,10 @@ process.on("SIGINT", () => void shutdown("SIGINT", 0));
 process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
 try {
-  await assertPortFree(options.panelPort, "Control Panel", "--panel-port or IRON_PILOT_PANEL_PORT");
-  await assertPortFree(options.runtimePort, "Agent Runtime proxy", "--runtime-port or IRON_PILOT_RUNTIME_PORT");
-  await assertPortFree(options.sitePort, "Marketing Site", "--site-port or IRON_PILOT_SITE_PORT");
-  await assertPortFree(options.postgresPort, "embedded PostgreSQL", "--postgres-port or IRON_PILOT_POSTGRES_PORT");
+  await assertPortFree(options.host, options.panelPort, "Control Panel", "--panel-port or IRON_PILOT_PANEL_PORT");
+  await assertPortFree(options.host, options.runtimePort, "Agent Runtime proxy", "--runtime-port or IRON_PILOT_RUNTIME_PORT");
+  await assertPortFree(options.host, options.sitePort, "Marketing Site", "--site-port or IRON_PILOT_SITE_PORT");
+  await assertPortFree("127.0.0.1", options.postgresPort, "embedded PostgreSQL", "--postgres-port or IRON_PILOT_POSTGRES_PORT");
 
   await mkdir(join(dataDir, "logs"), { recursive: true });
   // As root, PostgreSQL runs as the `postgres` user, which must be able to reach its directory.
@@ -67,11 +67,11 @@ try {
 
   // First start: no admin yet. Its password is generated, printed once, and never stored.
   const firstStart = !(await adminExists(postgres.url));
-  const adminPassword = firstStart ? secret(18) : undefined;
+  const adminPassword = firstStart ? process.env.IRON_ADMIN_PASSWORD || secret(18) : undefined;
   const panelConfig = loadConfig({
     DATABASE_URL: postgres.url,
     IRON_MASTER_KEY: state.masterKey,
-    HOST: "127.0.0.1",
+    HOST: options.host,
     PORT: String(options.panelPort),
     IRON_PUBLIC_URL: `http://127.0.0.1:${options.panelPort || 3000}`,
     IRON_DB_POOL_MAX: "5",
@@ -91,7 +91,7 @@ try {
     const runtimeOptions: RuntimeOptionsInput = {
       token: state.agentToken.token,
       stateDir: join(dataDir, "runtime"),
-      host: "127.0.0.1",
+      host: options.host,
       port: options.runtimePort,
       controlPanelUrl: panel.url,
       ...(env.IRON_OPENAI_BASE_URL ? { openaiBaseUrl: env.IRON_OPENAI_BASE_URL } : {}),
@@ -108,20 +108,21 @@ try {
   const siteDir = join(dataDir, "site");
   const artifactsDir = options.downloadsDir;
   const { artifacts } = await buildPilotSite(siteDir, artifactsDir, panel.url, version);
-  const site: SiteServer = await startSiteServer(siteDir, artifactsDir, options.sitePort);
+  const site: SiteServer = await startSiteServer(siteDir, artifactsDir, options.sitePort, options.host);
   stops.push({ name: "Marketing Site", stop: () => site.close() });
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   say("");
   say(`  Control Panel   ${panel.url}      dashboard at /, API at /api, health at /healthz`);
-  say(runtime ? `  Agent Runtime   ${runtime.url}      OpenAI base ${runtime.url}/openai/v1, Anthropic base ${runtime.url}/anthropic (agent "${PILOT_AGENT}")` : `  Agent Runtime   not started: no agent token in ${stateFile} (see the pilot's README section)`);
+  const runtimeUrl = runtime && `http://127.0.0.1:${runtime.port}`;
+  say(runtime ? `  Agent Runtime   ${runtimeUrl}      OpenAI base ${runtimeUrl}/openai/v1, Anthropic base ${runtimeUrl}/anthropic (agent "${PILOT_AGENT}")` : `  Agent Runtime   not started: no agent token in ${stateFile} (see the pilot's README section)`);
   say(`  Marketing Site  ${site.url}      downloads at ${site.url}/downloads/${artifacts === undefined ? " (CLI not built: npm run build:artifacts -w services/cli)" : ""}`);
   say(`  PostgreSQL      127.0.0.1 (embedded, pid ${postgres.pid})`);
   if (adminPassword) {
     say("");
     say("  First start: the admin account (shown only now; keep it):");
     say(`    email     ${options.adminEmail}`);
-    say(`    password  ${adminPassword}`);
+    say(`    password  ${process.env.IRON_ADMIN_PASSWORD ? "(the one IRON_ADMIN_PASSWORD set)" : adminPassword}`);
     say(`  The runtime proxy spends the "${PILOT_AGENT}" token ($${PILOT_AGENT_BUDGET_USD} budget), kept in ${stateFile}.`);
   }
   say("");

@@ -51,6 +51,8 @@ export interface ServiceArgs {
   command?: string[];
   /** The port the service listens on inside its container. */
   port: number;
+  /** More ports it listens on, published like `port` when public (the pilot serves panel, runtime and site from one process). */
+  extraPorts?: number[];
   /** HTTP path that answers 2xx once the service is ready. */
   healthPath: string;
   /** A one-shot step (same image) that must finish successfully before the service starts, e.g. migrations. */

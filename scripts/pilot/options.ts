@@ -10,6 +10,7 @@ export interface PilotOptions {
   postgresPort: number;
   adminEmail: string;
   downloadsDir: string;
+  host: string;
 }
 
 /** Relative paths are from the repository root, as `npm run pilot` runs there. */
@@ -34,7 +35,8 @@ export function parsePilotOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     .option("--site-port <port>", "Marketing Site + /downloads port (IRON_PILOT_SITE_PORT)", port, port(env.IRON_PILOT_SITE_PORT || "8080"))
     .option("--postgres-port <port>", "embedded PostgreSQL port, 0 = any free one (IRON_PILOT_POSTGRES_PORT)", port, port(env.IRON_PILOT_POSTGRES_PORT || "0"))
     .option("--downloads-dir <dir>", "the CLI artifacts served under /downloads/ (IRON_PILOT_DOWNLOADS_DIR)", env.IRON_PILOT_DOWNLOADS_DIR || "services/cli/dist/artifacts")
-    .option("--admin-email <email>", "the first admin's email, used on the first start only (IRON_ADMIN_EMAIL)", env.IRON_ADMIN_EMAIL || "admin@iron.local")
+    .option("--host <address>", "address every part listens on (IRON_PILOT_HOST); 0.0.0.0 only inside a container", env.IRON_PILOT_HOST || "127.0.0.1")
+    .option("--admin-email <email>", "the first admin's email, used on the first start only (IRON_ADMIN_EMAIL; IRON_ADMIN_PASSWORD sets its password, else one is generated)", env.IRON_ADMIN_EMAIL || "admin@iron.local")
     .addHelpText(
       "after",
       "\nThe runtime proxy forwards to the real providers; point it elsewhere with IRON_OPENAI_BASE_URL / IRON_ANTHROPIC_BASE_URL,\n" +

@@ -1,15 +1,15 @@
 import { createServer } from "node:net";
 
-/** Resolves when `port` can be listened on at 127.0.0.1; otherwise throws an error naming the flag to change. */
-export async function assertPortFree(port: number, what: string, flag: string): Promise<void> {
+/** Resolves when `port` can be listened on at `host`; otherwise throws an error naming the flag to change. */
+export async function assertPortFree(host: string, port: number, what: string, flag: string): Promise<void> {
   if (port === 0) return;
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
     server.once("error", (err: NodeJS.ErrnoException) => {
       const why = err.code === "EADDRINUSE" ? "is already in use" : `cannot be used (${err.code ?? err.message})`;
-      reject(new Error(`port ${port} for the ${what} ${why} on 127.0.0.1; stop what holds it or choose another with ${flag}`));
+      reject(new Error(`port ${port} for the ${what} ${why} on ${host}; stop what holds it or choose another with ${flag}`));
     });
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+    server.listen(port, host, () => server.close(() => resolve()));
   });
 }
 

@@ -31,7 +31,7 @@ export interface SiteServer {
  * The Marketing Site as the docker target's nginx serves it: files of `siteDir` (`/x` also finds `/x.html`),
  * `/downloads/` from `downloadsDir` with an index, and `/healthz`.
  */
-export async function startSiteServer(siteDir: string, downloadsDir: string, port: number): Promise<SiteServer> {
+export async function startSiteServer(siteDir: string, downloadsDir: string, port: number, host = "127.0.0.1"): Promise<SiteServer> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
@@ -41,7 +41,7 @@ export async function startSiteServer(siteDir: string, downloadsDir: string, por
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const address = server.address();
   const actual = typeof address === "object" && address ? address.port : port;

@@ -14,6 +14,7 @@ export const HOST_PORTS: Record<string, number> = {
   "agent-runtime": 8787,
   "marketing-site": 8080,
   "cli-downloads": 8080,
+  pilot: 3000,
 };
 
 export function createDockerTarget(ctx: TargetContext): Target {

@@ -54,7 +54,9 @@ export class DockerService extends pulumi.ComponentResource implements Service {
       command: args.command,
       envs,
       networksAdvanced: network,
-      ports: args.public ? [{ internal: args.port, external: args.hostPort, ip: args.publishAddress }] : [],
+      ports: args.public
+        ? [{ internal: args.port, external: args.hostPort, ip: args.publishAddress }, ...(args.extraPorts ?? []).map((p) => ({ internal: p, external: p, ip: args.publishAddress }))]
+        : [],
       healthcheck: httpHealthcheck(args.port, args.healthPath),
       volumes: args.dataPath ? [{ volumeName: new docker.Volume(`${name}-data`, { name: `${args.prefix}-${name}-data` }, { parent: this, retainOnDelete: true }).name, containerPath: args.dataPath }] : [],
       labels,
