@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { startFakeLlm, type FakeLlm } from "../../support/fake-llm.js";
 import { startRuntimeProcess, type RuntimeProcess } from "../../support/agent-runtime.js";
 import { startPanelProcess, type PanelProcess } from "../../support/control-panel-process.js";
@@ -20,15 +22,50 @@ afterAll(async () => {
 interface TokenView { spent_micros: number; status: string }
 interface TelemetryPage { items: { event_id: string; cost_micros: number; type: string }[]; next_cursor: string | null }
 
-function runtimeFor(token: string, stateDir: string, extra: string[] = []): Promise<RuntimeProcess> {
+function runtimeFor(token: string, stateDir: string, panelUrl = panel.url): Promise<RuntimeProcess> {
   return startRuntimeProcess({
     token,
     stateDir,
     args: [
-      "--control-panel-url", panel.url, "--openai-base-url", fake.openaiBaseUrl, "--anthropic-base-url", fake.anthropicBaseUrl,
-      "--telemetry-interval-ms", "50", "--telemetry-retry-ms", "100", "--telemetry-timeout-ms", "2000", "--panel-refresh-ms", "200", ...extra,
+      "--control-panel-url", panelUrl, "--openai-base-url", fake.openaiBaseUrl, "--anthropic-base-url", fake.anthropicBaseUrl,
+      "--telemetry-interval-ms", "50", "--telemetry-retry-ms", "100", "--telemetry-timeout-ms", "2000", "--panel-refresh-ms", "200",
     ],
   });
+}
+
+/**
+ * Sits between the runtime and the panel and, for the first `drop` telemetry posts, lets the panel ingest the
+ * batch but cuts the connection instead of returning the panel's answer: the acknowledgement is lost.
+ */
+async function startAckDroppingProxy(drop: number): Promise<{ url: string; dropped: () => number; close(): Promise<void> }> {
+  let dropped = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const headers: Record<string, string> = {};
+      for (const name of ["authorization", "content-type", "accept"]) if (req.headers[name]) headers[name] = String(req.headers[name]);
+      const answer = await fetch(`${panel.url}${req.url}`, { method: req.method, headers, body: req.method === "POST" ? Buffer.concat(chunks) : undefined });
+      const text = await answer.text();
+      if (req.url === "/api/telemetry" && dropped < drop) {
+        dropped += 1;
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dropped: () => dropped,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }
 
 /** Issues a token on the panel and starts a runtime with it that has verified the token with the panel's keys. */
@@ -118,6 +155,23 @@ describe("telemetry to the real Control Panel", () => {
     await waitFor("the runtime to see the new budget", async () => (await rt.status()).budget_micros === 1_001_000);
     expect((await post(`${rt.url}/openai/v1/chat/completions`, body)).status).toBe(200);
     await rt.stop();
+  });
+
+  it("lost acknowledgements: the panel ingested a batch but the runtime never heard; the resend counts once", async () => {
+    const proxy = await startAckDroppingProxy(2);
+    const { id, token } = await panel.issueToken(5_000_000);
+    const rt = await runtimeFor(token, tempDir(), proxy.url);
+    await waitFor("the token to be verified with the panel's JWKS", async () => (await rt.status()).token.verification === "verified");
+    fake.usage = { input: 321, cached: 0, cacheWrite: 0, output: 12 };
+    await someCalls(rt, 5);
+    await waitFor("the queue to drain", async () => (await rt.status()).telemetry.queued === 0);
+    expect(proxy.dropped()).toBe(2);
+    const events = await panelEvents(id);
+    expect(events).toHaveLength(5);
+    expect((await panel.get<TokenView>(`/api/tokens/${id}`)).spent_micros).toBe((await rt.status()).spent_micros);
+    expect((await rt.status()).telemetry.state).toBe("enabled");
+    await rt.stop();
+    await proxy.close();
   });
 
   it("refuses a revoked token once the panel says so, also after a restart", async () => {
