@@ -101,6 +101,9 @@ export class Store {
     const file = join(stateDir, "runtime.sqlite");
     try {
       this.db = new Database(file, { timeout: 5000 });
+      // Small pages: a call's commit rewrites the tail page of each table it touches, so the page size is the
+      // write volume per call (set before the database exists; an existing one keeps its size).
+      this.db.pragma("page_size = 1024");
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
       this.db.pragma("wal_autocheckpoint = 0"); // the checkpoint thread does it, off the request path
