@@ -1,13 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { Cache, CacheArgs } from "../target.js";
-import { dockerImage } from "./image.js";
+import { dataStoreParts } from "./data-store.js";
 import { assertImageMajor } from "./versions.js";
 
 export interface DockerCacheArgs extends CacheArgs {
   image: string;
   network: docker.Network;
+  /** Docker object names are prefixed with this (one deployment per stack on a host). */
+  prefix: string;
 }
 
 /** Redis in a container: password from the environment (never on the command line), append-only persistence. */
@@ -18,15 +19,13 @@ export class DockerCache extends pulumi.ComponentResource implements Cache {
   constructor(name: string, args: DockerCacheArgs, opts: pulumi.ComponentResourceOptions) {
     super("iron:docker:Cache", name, {}, opts);
     assertImageMajor("iron:images.redis", args.image, args.minMajor, "Redis");
-    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
-    const volume = new docker.Volume(`${name}-data`, { name: `${name}-data` }, { parent: this, retainOnDelete: true });
-    const image = dockerImage(`${name}-image`, { kind: "ref", ref: args.image }, "", this);
+    const { password, volume, imageRef } = dataStoreParts(this, name, args.prefix, args.image, "/data");
     const container = new docker.Container(name, {
-      name,
-      image: image.ref,
+      name: `${args.prefix}-${name}`,
+      image: imageRef,
       envs: pulumi.secret(pulumi.interpolate`REDIS_PASSWORD=${password.result}`.apply((p) => [p])),
       command: ["sh", "-c", 'exec redis-server --requirepass "$REDIS_PASSWORD" --appendonly yes'],
-      volumes: [{ volumeName: volume.name, containerPath: "/data" }],
+      volumes: [volume],
       networksAdvanced: [{ name: args.network.name, aliases: [name] }],
       healthcheck: { tests: ["CMD-SHELL", 'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG'], interval: "2s", timeout: "3s", retries: 30 },
       restart: "unless-stopped",

@@ -1,13 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { Database, DatabaseArgs } from "../target.js";
-import { dockerImage } from "./image.js";
+import { dataStoreParts } from "./data-store.js";
 import { assertImageMajor } from "./versions.js";
 
 export interface DockerDatabaseArgs extends DatabaseArgs {
   image: string;
   network: docker.Network;
+  /** Docker object names are prefixed with this (one deployment per stack on a host). */
+  prefix: string;
 }
 
 /** PostgreSQL in a container with a persistent volume, a generated password and a readiness check. */
@@ -20,14 +21,12 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
   constructor(name: string, args: DockerDatabaseArgs, opts: pulumi.ComponentResourceOptions) {
     super("iron:docker:Database", name, {}, opts);
     assertImageMajor("iron:images.postgres", args.image, args.minMajor, "PostgreSQL");
-    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
-    const volume = new docker.Volume(`${name}-data`, { name: `${name}-data` }, { parent: this, retainOnDelete: true });
-    const image = dockerImage(`${name}-image`, { kind: "ref", ref: args.image }, "", this);
+    const { password, volume, imageRef } = dataStoreParts(this, name, args.prefix, args.image, "/var/lib/postgresql/data");
     const container = new docker.Container(name, {
-      name,
-      image: image.ref,
+      name: `${args.prefix}-${name}`,
+      image: imageRef,
       envs: pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password.result}`.apply((p) => [p, `POSTGRES_USER=${args.name}`, `POSTGRES_DB=${args.name}`])),
-      volumes: [{ volumeName: volume.name, containerPath: "/var/lib/postgresql/data" }],
+      volumes: [volume],
       networksAdvanced: [{ name: args.network.name, aliases: [name] }],
       healthcheck: { tests: ["CMD-SHELL", `pg_isready -U ${args.name} -d ${args.name}`], interval: "2s", timeout: "3s", retries: 30 },
       restart: "unless-stopped",

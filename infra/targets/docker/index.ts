@@ -24,8 +24,8 @@ export function createDockerTarget(ctx: TargetContext): Target {
   const images = config.images;
   return {
     name: "docker",
-    database: (args) => new DockerDatabase(`${args.name}-db`, { ...args, image: images.postgres ?? DEFAULT_IMAGES.postgres, network }, { parent }),
-    cache: (args) => new DockerCache(`${args.name}-cache`, { ...args, image: images.redis ?? DEFAULT_IMAGES.redis, network }, { parent }),
+    database: (args) => new DockerDatabase(`${args.name}-db`, { ...args, image: images.postgres ?? DEFAULT_IMAGES.postgres, network, prefix }, { parent }),
+    cache: (args) => new DockerCache(`${args.name}-cache`, { ...args, image: images.redis ?? DEFAULT_IMAGES.redis, network, prefix }, { parent }),
     service: (args) => new DockerService(args.name, {
       ...args, network, prefix, root, publishAddress: config.publishAddress, hostPort: HOST_PORTS[args.name] ?? args.port,
     }, { parent }),
