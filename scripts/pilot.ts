@@ -3,6 +3,7 @@
  * the Control Panel with its dashboard, the Agent Runtime proxy and the Marketing Site with /downloads,
  * all on 127.0.0.1. Data under .iron/pilot/ survives restarts. See `npm run pilot -- --help`.
  */
+import { existsSync } from "node:fs";
 import { mkdir, chmod, readFile } from "node:fs/promises";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -126,7 +127,8 @@ try {
     say(`  The runtime proxy spends the "${PILOT_AGENT}" token ($${PILOT_AGENT_BUDGET_USD} budget), kept in ${stateFile}.`);
   }
   say("");
-  say(`  Try: npx iron login && npx iron token generate --budget 5 --agent my-agent`);
+  const cliBuilt = existsSync(join(root, "services/cli/dist/iron.cjs"));
+  say(`  Try: ${cliBuilt ? "" : "npm run build (once, for the CLI), then "}npx iron login && npx iron token generate --budget 5 --agent my-agent`);
   say(`ready in ${seconds} s — Ctrl-C stops everything`);
 } catch (err) {
   process.stderr.write(`pilot: ${(err as Error).message}\n`);
