@@ -25,8 +25,8 @@ function port(value: string): number {
 export function parsePilotOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): PilotOptions {
   const program = new Command("npm run pilot --")
     .description(
-      "Runs the whole Iron Cage platform on this machine: embedded PostgreSQL, the Control Panel (with its dashboard),\n" +
-        "the Agent Runtime proxy and the Marketing Site with /downloads, all on 127.0.0.1. Data stays in the data directory\n" +
+      "Runs the whole Iron Cage platform on this machine: embedded PostgreSQL, the Control Panel (with its dashboard), " +
+        "the Agent Runtime proxy and the Marketing Site with /downloads, all on 127.0.0.1. Data stays in the data directory " +
         "across restarts; the first start prints the admin credentials. Ctrl-C stops everything.",
     )
     .option("--data-dir <dir>", "where the database, secrets and runtime ledger live (IRON_PILOT_DATA_DIR)", env.IRON_PILOT_DATA_DIR || ".iron/pilot")

@@ -33,7 +33,12 @@ export interface SiteServer {
  */
 export async function startSiteServer(siteDir: string, downloadsDir: string, port: number, host = "127.0.0.1"): Promise<SiteServer> {
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
+    } catch {
+      return send(res, 400, "text/plain; charset=utf-8", "bad request\n");
+    }
     if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
     if (path === "/healthz") return send(res, 200, "text/plain; charset=utf-8", "ok\n");
     const serve = path.startsWith("/downloads/") ? serveDownloads(downloadsDir, path.slice("/downloads/".length), res) : serveSite(siteDir, path, res);
