@@ -70,7 +70,8 @@ describe.skipIf(chromiumMissing)(`the pilot in a browser${chromiumMissing ? ` (s
   it("the dashboard: sign in, create a token, and a telemetry event appears in the live feed without reloading", async () => {
     const { page } = browser;
     const problems: string[] = [];
-    page.on("console", (m) => void (m.type() === "error" && problems.push(m.text())));
+    // The wrong password's 401 is logged by chromium as a failed resource; anything else is a problem.
+    page.on("console", (m) => void (m.type() === "error" && !/status of 401/.test(m.text()) && problems.push(m.text())));
     page.on("pageerror", (e) => problems.push(e.message));
     // The dashboard keeps the panel's CSP strict (its own files only, no inline script); the API keeps `default-src 'none'`.
     const csp = (await fetch(`${pilot.panelUrl}/`)).headers.get("content-security-policy") ?? "";
@@ -79,6 +80,10 @@ describe.skipIf(chromiumMissing)(`the pilot in a browser${chromiumMissing ? ` (s
     expect((await fetch(`${pilot.panelUrl}/healthz`)).headers.get("content-security-policy")).toContain("default-src 'none'");
     await page.goto(`${pilot.panelUrl}/`);
     await page.getByLabel("Email").fill(pilot.admin!.email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toMatch(/invalid|incorrect|wrong/i);
+    expect(await page.locator("#app").isHidden()).toBe(true);
     await page.getByLabel("Password").fill(pilot.admin!.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.locator("#feed-status").textContent()).toBe("live");

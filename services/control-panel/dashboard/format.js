@@ -32,3 +32,18 @@ export function el(tag, text, className) {
   if (className) node.className = className;
   return node;
 }
+
+/** Replaces a table body's rows with `rows` (arrays of cells), or with one row saying `empty` when there are none. */
+export function fillRows(body, rows, empty, columns) {
+  body.replaceChildren();
+  if (rows.length === 0) {
+    const td = el("td", empty, "muted");
+    td.colSpan = columns;
+    rows = [[td]];
+  }
+  for (const cells of rows) {
+    const tr = document.createElement("tr");
+    tr.append(...cells);
+    body.append(tr);
+  }
+}

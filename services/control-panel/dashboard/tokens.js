@@ -1,32 +1,19 @@
 /* global document, FormData, navigator */
 import { api } from "./api.js";
-import { dollarsToMicros, el, usd, when } from "./format.js";
+import { dollarsToMicros, el, fillRows, usd, when } from "./format.js";
 
 export async function renderTokens() {
   const { items } = await api("/api/tokens?limit=100");
-  const body = document.querySelector("#tokens tbody");
-  body.replaceChildren();
-  if (items.length === 0) {
-    const tr = document.createElement("tr");
-    const td = el("td", "No tokens yet: create one above, or with `iron token generate --budget 10`.", "muted");
-    td.colSpan = 7;
-    tr.append(td);
-    body.append(tr);
-  }
-  for (const t of items) {
-    const tr = document.createElement("tr");
-    tr.dataset.tokenId = t.id;
-    tr.append(
-      el("td", t.name ?? "—"),
-      el("td", t.agent_id),
-      el("td", usd(t.budget_micros), "num"),
-      el("td", usd(t.spent_micros), "num"),
-      el("td", usd(t.remaining_micros), "num"),
-      el("td", t.status, `status ${t.status}`),
-      el("td", when(t.created_at)),
-    );
-    body.append(tr);
-  }
+  const rows = items.map((t) => [
+    el("td", t.name ?? "—"),
+    el("td", t.agent_id),
+    el("td", usd(t.budget_micros), "num"),
+    el("td", usd(t.spent_micros), "num"),
+    el("td", usd(t.remaining_micros), "num"),
+    el("td", t.status, `status ${t.status}`),
+    el("td", when(t.created_at)),
+  ]);
+  fillRows(document.querySelector("#tokens tbody"), rows, "No tokens yet: create one above, or with `iron token generate --budget 10`.", 7);
 }
 
 /** The "new token" form: validates the budget here (dollars, ≤ 6 decimals), then POST /api/tokens. */

@@ -1,7 +1,7 @@
 /* global document */
 import { api } from "./api.js";
 import { drawStackedBars, lastDays } from "./chart.js";
-import { el, usd } from "./format.js";
+import { el, fillRows, usd } from "./format.js";
 
 const DAYS = 14;
 const MAX_SERIES = 6;
@@ -9,20 +9,8 @@ const MAX_SERIES = 6;
 const MAX_EVENTS = 5000;
 
 function fillTable(table, rows) {
-  const body = table.tBodies[0];
-  body.replaceChildren();
-  if (rows.length === 0) {
-    const tr = document.createElement("tr");
-    const td = el("td", "no spend yet", "muted");
-    td.colSpan = 3;
-    tr.append(td);
-    body.append(tr);
-  }
-  for (const r of rows) {
-    const tr = document.createElement("tr");
-    tr.append(el("td", r.key || "(none)"), el("td", r.llm_calls, "num"), el("td", usd(r.cost_micros), "num"));
-    body.append(tr);
-  }
+  const cells = rows.map((r) => [el("td", r.key || "(none)"), el("td", r.llm_calls, "num"), el("td", usd(r.cost_micros), "num")]);
+  fillRows(table.tBodies[0], cells, "no spend yet", 3);
 }
 
 /** The top agents, each with its own daily spend from GET /api/usage?group_by=day&agent_id=… */
