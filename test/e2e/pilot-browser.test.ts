@@ -49,6 +49,7 @@ describe.skipIf(chromiumMissing)(`the pilot in a browser${chromiumMissing ? ` (s
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "How it works" }).click();
     expect(await page.getByRole("heading", { level: 3 }).allTextContents()).toEqual(["Full Platform", "Agent-Only", "Control Panel + CLIs", "Sandbox-Only"]);
+    await browser.screenshot("site-how-it-works");
 
     await page.goto(`${pilot.siteUrl}/downloads.html`);
     const sums = (await readFile(join(artifactsDir, "SHA256SUMS"), "utf8")).trim().split("\n").map((l) => l.split(/\s+/));
@@ -84,6 +85,7 @@ describe.skipIf(chromiumMissing)(`the pilot in a browser${chromiumMissing ? ` (s
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").first().textContent()).toMatch(/invalid|incorrect|wrong/i);
     expect(await page.locator("#app").isHidden()).toBe(true);
+    await browser.screenshot("dashboard-sign-in-refused");
     await page.getByLabel("Password").fill(pilot.admin!.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.locator("#feed-status").textContent()).toBe("live");

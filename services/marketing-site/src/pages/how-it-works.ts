@@ -1,14 +1,19 @@
 import { esc } from "../html.js";
 import type { PackageInfo, SiteInput, StrategyInfo } from "../types.js";
 
+/** The catalog's prose marks names with backticks, as Markdown does. */
+function prose(text: string): string {
+  return esc(text).replace(/`([^`]+)`/g, "<code>$1</code>");
+}
+
 function packageItem(p: PackageInfo, optional = false): string {
-  return `<li><strong>${esc(p.name)}</strong>${optional ? " <em>(optional)</em>" : ""} — ${esc(p.ships)}</li>`;
+  return `<li><strong>${esc(p.name)}</strong>${optional ? " <em>(optional)</em>" : ""} — ${prose(p.ships)}</li>`;
 }
 
 function strategy(s: StrategyInfo): string {
   return `<article class="card strategy" aria-labelledby="strategy-${esc(s.id)}">
     <h3 id="strategy-${esc(s.id)}">${esc(s.title)}</h3>
-    <p>${esc(s.description.charAt(0).toUpperCase() + s.description.slice(1))}.</p>
+    <p>${prose(s.description.charAt(0).toUpperCase() + s.description.slice(1))}.</p>
     <p class="meta">Stack <code>${esc(s.stack)}</code> · <code>iron:strategy: ${esc(s.id)}</code></p>
     <h4>Deploys</h4>
     <ul>${s.packages.map((p) => packageItem(p)).join("")}${s.optional.map((p) => packageItem(p, true)).join("")}</ul>
