@@ -52,6 +52,8 @@ describe("npm run pilot, as a new user runs it", () => {
 
   afterAll(async () => {
     await stopAll();
+    // A failed assertion could leave a PostgreSQL behind (it runs in its own process group): stop it by its pid.
+    if (dataDir) for (const { pid } of processesMentioning(dataDir)) process.kill(pid, "SIGINT");
     await fake?.close();
     if (dataDir) await rm(join(dataDir, ".."), { recursive: true, force: true });
   });
@@ -105,6 +107,20 @@ describe("npm run pilot, as a new user runs it", () => {
     expect(status.spent_micros).toBe(cost);
 
     await stopPilot(second, dataDir, "SIGTERM");
+  });
+
+  it("recovers from being killed with SIGKILL: the next start stops the PostgreSQL left behind and serves the same data", async () => {
+    const killed = await startPilot(dataDir, ports);
+    const leftover = killed.postgresPid;
+    process.kill(-killed.process.child.pid!, "SIGKILL");
+    await killed.process.exited;
+    expect(alive(leftover)).toBe(true); // its own process group: a SIGKILL of the pilot's cannot reach it
+
+    const next = await startPilot(dataDir, ports);
+    expect(next.process.output()).toContain(`stopping the PostgreSQL (pid ${leftover}) an earlier pilot left running`);
+    expect(alive(leftover)).toBe(false);
+    expect((await fetch(`${next.panelUrl}/readyz`)).status).toBe(200);
+    await stopPilot(next, dataDir, "SIGTERM");
   });
 
   it("refuses a port that is taken, naming the flag to change", async () => {
