@@ -32,7 +32,8 @@ export function deployPilot(config: ResolvedConfig, target: Target, parent: pulu
     name: "pilot",
     package: "control-panel",
     image,
-    env: { IRON_ADMIN_EMAIL: config.adminEmail },
+    // The site's links and the tokens' panel_url: the address the panel is published on.
+    env: { IRON_ADMIN_EMAIL: config.adminEmail, IRON_PILOT_PUBLIC_URL: config.domain ? `https://${config.domain}` : `http://${publicHost(config.publishAddress)}:${PILOT_PORTS.panel}` },
     secretEnv: {
       IRON_ADMIN_PASSWORD: admin.result,
       ...(config.openaiApiKey ? { OPENAI_API_KEY: secret(config.openaiApiKey) } : {}),
@@ -55,6 +56,10 @@ export function deployPilot(config: ResolvedConfig, target: Target, parent: pulu
     downloadsUrl: siteUrl.apply((url) => `${url}/downloads/`),
     adminPassword: admin.result,
   };
+}
+
+function publicHost(address: string): string {
+  return address === "0.0.0.0" ? "localhost" : address;
 }
 
 function secret(value: string | { secure: string }): pulumi.Output<string> {

@@ -74,7 +74,7 @@ try {
     IRON_MASTER_KEY: state.masterKey,
     HOST: options.host,
     PORT: String(options.panelPort),
-    IRON_PUBLIC_URL: `http://127.0.0.1:${options.panelPort || 3000}`,
+    IRON_PUBLIC_URL: options.publicUrl ?? `http://127.0.0.1:${options.panelPort || 3000}`,
     IRON_DB_POOL_MAX: "5",
     ...(adminPassword ? { IRON_ADMIN_EMAIL: options.adminEmail, IRON_ADMIN_PASSWORD: adminPassword } : {}),
   });
@@ -108,7 +108,7 @@ try {
   const { version } = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { version: string };
   const siteDir = join(dataDir, "site");
   const artifactsDir = options.downloadsDir;
-  const { artifacts } = await buildPilotSite(siteDir, artifactsDir, panel.url, version);
+  const { artifacts } = await buildPilotSite(siteDir, artifactsDir, options.publicUrl ?? panel.url, version);
   const site: SiteServer = await startSiteServer(siteDir, artifactsDir, options.sitePort, options.host);
   stops.push({ name: "Marketing Site", stop: () => site.close() });
 

@@ -11,6 +11,8 @@ export interface PilotOptions {
   adminEmail: string;
   downloadsDir: string;
   host: string;
+  /** Where people reach the panel, when not at http://127.0.0.1:<panel port> (a container's published address). */
+  publicUrl: string | undefined;
 }
 
 /** Relative paths are from the repository root, as `npm run pilot` runs there. */
@@ -19,6 +21,15 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError("must be a port number from 0 to 65535 (0: any free port)");
   return Number(value);
+}
+
+function url(value: string): string {
+  try {
+    if (["http:", "https:"].includes(new URL(value).protocol)) return value.replace(/\/+$/, "");
+  } catch {
+    /* not a URL */
+  }
+  throw new InvalidArgumentError("must be an http(s) URL such as http://192.168.1.20:3000");
 }
 
 /** Flags win over environment variables, which win over the defaults. */
@@ -36,6 +47,7 @@ export function parsePilotOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     .option("--postgres-port <port>", "embedded PostgreSQL port, 0 = any free one (IRON_PILOT_POSTGRES_PORT)", port, port(env.IRON_PILOT_POSTGRES_PORT || "0"))
     .option("--downloads-dir <dir>", "the CLI artifacts served under /downloads/ (IRON_PILOT_DOWNLOADS_DIR)", env.IRON_PILOT_DOWNLOADS_DIR || "services/cli/dist/artifacts")
     .option("--host <address>", "address every part listens on (IRON_PILOT_HOST); 0.0.0.0 only inside a container", env.IRON_PILOT_HOST || "127.0.0.1")
+    .option("--public-url <url>", "the panel's address as people reach it, for the site's links and tokens (IRON_PILOT_PUBLIC_URL; default http://127.0.0.1:<panel port>)", url, env.IRON_PILOT_PUBLIC_URL || undefined)
     .option("--admin-email <email>", "the first admin's email, used on the first start only (IRON_ADMIN_EMAIL; IRON_ADMIN_PASSWORD sets its password, else one is generated)", env.IRON_ADMIN_EMAIL || "admin@iron.local")
     .addHelpText(
       "after",

@@ -109,15 +109,17 @@ describe("npm run pilot, as a new user runs it", () => {
     await stopPilot(second, dataDir, "SIGTERM");
   });
 
-  it("recovers from being killed with SIGKILL: the next start stops the PostgreSQL left behind and serves the same data", async () => {
+  it("recovers from being killed with SIGKILL: the next start stops the PostgreSQL left behind and serves the same data (here with a public URL)", async () => {
     const killed = await startPilot(dataDir, ports);
     const leftover = killed.postgresPid;
     process.kill(-killed.process.child.pid!, "SIGKILL");
     await killed.process.exited;
     expect(alive(leftover)).toBe(true); // its own process group: a SIGKILL of the pilot's cannot reach it
 
-    const next = await startPilot(dataDir, ports);
+    // Also: a pilot published elsewhere (a container) points the site's links at its public address.
+    const next = await startPilot(dataDir, ports, { IRON_PILOT_PUBLIC_URL: "http://192.0.2.10:3000" });
     expect(next.process.output()).toContain(`stopping the PostgreSQL (pid ${leftover}) an earlier pilot left running`);
+    expect(await (await fetch(`${next.siteUrl}/settings.json`)).json()).toMatchObject({ signInUrl: "http://192.0.2.10:3000/" });
     expect(alive(leftover)).toBe(false);
     expect((await fetch(`${next.panelUrl}/readyz`)).status).toBe(200);
     await stopPilot(next, dataDir, "SIGTERM");

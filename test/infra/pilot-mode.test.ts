@@ -34,7 +34,7 @@ describe("full-platform in pilot mode on docker", async () => {
   it("gives the pilot the admin email, and the admin password and provider key only as secrets", () => {
     const pilot = find(run, CONTAINER, "pilot");
     const env = envOf(pilot);
-    expect(env).toMatchObject({ IRON_ADMIN_EMAIL: "admin@iron.local", OPENAI_API_KEY: "sk-mock-openai-key" });
+    expect(env).toMatchObject({ IRON_ADMIN_EMAIL: "admin@iron.local", IRON_PILOT_PUBLIC_URL: "http://127.0.0.1:3000", OPENAI_API_KEY: "sk-mock-openai-key" });
     expect(env.IRON_ADMIN_PASSWORD!.length).toBeGreaterThanOrEqual(24);
     expect(isSecretWrapper(pilot.inputs.envs)).toBe(true);
     for (const value of [env.IRON_ADMIN_PASSWORD!, "sk-mock-openai-key"]) {
@@ -58,6 +58,12 @@ describe("full-platform in pilot mode on docker", async () => {
     expect(custom.resources.some((r) => r.type === "docker:index/image:Image")).toBe(false);
     expect(find(custom, "docker:index/remoteImage:RemoteImage", "pilot-image").inputs).toMatchObject({ name: "registry.example.com/iron/pilot:1.0" });
     expect(find(custom, CONTAINER, "pilot").inputs.image).toBeDefined();
+  });
+
+  it("tells the pilot the address it is published on", async () => {
+    const wide = await runStack("full-platform", { mode: "pilot", publishAddress: "0.0.0.0" });
+    expect(envOf(find(wide, CONTAINER, "pilot")).IRON_PILOT_PUBLIC_URL).toBe("http://localhost:3000");
+    expect(wide.outputs).toMatchObject({ controlPanelUrl: "http://localhost:3000", siteUrl: "http://localhost:8080" });
   });
 
   it("refuses a target other than docker, saying what to change", async () => {
