@@ -25,7 +25,7 @@ describe("agent-only on aws", async () => {
   const run = await runStack("agent-only", { ...AWS, agentToken: TOKEN });
 
   it("runs the runtime as an internal ECS service: no database, cache, load balancer or bucket", () => {
-    expect(blocks(run)).toEqual(["Cluster:cluster", "Network:network", "Service:agent-runtime"]);
+    expect(blocks(run)).toEqual(["Cluster:cluster", "Network:network", "Service:agent-runtime", "Volume:agent-runtime-data"]);
     for (const module of ["rds", "elasticache", "lb", "s3", "cloudfront", "autoscaling"]) expect(awsModules(run)).not.toContain(module);
     expect(run.outputs.runtimeUrl).toBe("http://agent-runtime.iron-agent-only.internal:8787");
   });
@@ -70,7 +70,7 @@ describe("full-platform on aws", async () => {
   it("creates every building block", () => {
     expect(blocks(run)).toEqual([
       "Cache:control-panel-cache", "Cluster:cluster", "Database:control-panel-db", "LoadBalancer:control-panel-lb", "Network:network",
-      "SandboxNodes:sandbox-node", "Service:agent-runtime", "Service:control-panel", `StaticSite:${site}`,
+      "SandboxNodes:sandbox-node", "Service:agent-runtime", "Service:control-panel", `StaticSite:${site}`, "Volume:agent-runtime-data",
     ]);
     expect(ofType(run, "aws:ecs/service:Service").map((s) => s.name).sort()).toEqual(["agent-runtime", "control-panel"]);
     expect(ofType(run, "aws:lb/loadBalancer:LoadBalancer").map((s) => s.name)).toEqual(["control-panel-lb"]);

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global require */
 /* eslint-disable @typescript-eslint/no-require-imports */
 // npm links a workspace bin only if its target exists at install time, so this committed file is the bin
 // and the built bundle it loads is produced by `npm run build`.

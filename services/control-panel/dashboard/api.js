@@ -1,4 +1,3 @@
-/* global sessionStorage */
 // The panel's JSON API with the signed-in user's access token (kept for this tab only).
 const KEY = "iron.access_token";
 

@@ -1,4 +1,3 @@
-/* global document */
 import { api, session, signIn, SignedOut } from "./api.js";
 import { startFeed } from "./feed.js";
 import { renderTokens, wireTokenForm } from "./tokens.js";

@@ -1,4 +1,3 @@
-/* global document */
 import { usd } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";

@@ -1,4 +1,3 @@
-/* global document, EventSource */
 import { session } from "./api.js";
 import { el, time, usd } from "./format.js";
 

@@ -1,4 +1,3 @@
-/* global document */
 // Money is integer micro-dollars on the wire; people read dollars.
 // Whole cents show 2 decimals; anything finer shows up to the micro-dollar, so $9.99946 never reads as $10.00.
 export function usd(micros) {

@@ -1,4 +1,3 @@
-/* global document, FormData, navigator */
 import { api } from "./api.js";
 import { dollarsToMicros, el, fillRows, usd, when } from "./format.js";
 

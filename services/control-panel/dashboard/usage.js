@@ -1,4 +1,3 @@
-/* global document */
 import { api } from "./api.js";
 import { drawStackedBars, lastDays } from "./chart.js";
 import { el, fillRows, usd } from "./format.js";
