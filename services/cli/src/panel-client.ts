@@ -16,6 +16,8 @@ export interface RequestOptions<S extends z.ZodType> {
   bearer?: string;
   /** Statuses besides 2xx whose body is a normal answer (e.g. 503 from /readyz); they are not retried. */
   okStatuses?: number[];
+  /** Extra request headers, the same on every attempt (e.g. Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 export interface RetryNotice {
@@ -104,7 +106,7 @@ export class PanelClient {
 
   async request<S extends z.ZodType>(method: string, path: string, options: RequestOptions<S>): Promise<{ status: number; body: z.infer<S> }> {
     const url = this.urlFor(path, options.query);
-    const headers: Record<string, string> = { accept: "application/json", "user-agent": "iron-cli" };
+    const headers: Record<string, string> = { ...options.headers, accept: "application/json", "user-agent": "iron-cli" };
     if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const init: RequestInit = { method, headers, redirect: "manual", body: options.body === undefined ? undefined : JSON.stringify(options.body) };

@@ -77,6 +77,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX telemetry_events_agent_idx ON telemetry_events (agent_id, ts, seq);
     `,
   },
+  {
+    version: 2,
+    name: "token idempotency keys",
+    sql: `
+      -- A client that retries POST /api/tokens after a lost answer sends the same Idempotency-Key: one token, not two.
+      ALTER TABLE agent_tokens ADD COLUMN idempotency_key text;
+      CREATE UNIQUE INDEX agent_tokens_idempotency_idx ON agent_tokens (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this code needs; `/readyz` fails while the database is older. */

@@ -32,6 +32,10 @@ describe("retries with exponential backoff", () => {
     expect(server.requests).toHaveLength(3);
     expect(server.requests.map((r) => JSON.parse(r.body))).toEqual(Array(3).fill({ budget_micros: 100_000_000 }));
     expect(server.requests.every((r) => r.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+    // The same Idempotency-Key on every attempt: a panel that did create the token on a lost answer returns it again.
+    const keys = new Set(server.requests.map((r) => r.headers["idempotency-key"]));
+    expect(keys.size).toBe(1);
+    expect([...keys][0]).toMatch(/^[0-9a-f-]{36}$/);
     const [first, second, third] = server.requests.map((r) => r.at) as [number, number, number];
     // Waits are drawn from [base/2, base) then [base, 2·base): the second is never shorter than the first could be.
     expect(second - first).toBeGreaterThanOrEqual(DEFAULT_RETRY.baseDelayMs / 2);

@@ -28,7 +28,7 @@ describe("health, version, JWKS", () => {
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe("ready");
     const version = await call("GET", "/version");
-    expect(version.body).toMatchObject({ name: "@iron/control-panel", version: "0.1.0", schema_version: 1 });
+    expect(version.body).toMatchObject({ name: "@iron/control-panel", version: "0.1.0", schema_version: 2 });
   });
 
   it("publishes one Ed25519 key with a kid", async () => {
@@ -213,6 +213,23 @@ describe("agent tokens", () => {
     expectError(await call("GET", `/api/tokens/self`, created.body.token as string), 401, "token_revoked");
     expectError(await call("POST", "/api/telemetry", created.body.token as string, { events: [event()] }), 401, "token_revoked");
     expectError(await call("GET", `/api/tokens/${randomUUID()}`, p.admin), 404, "not_found");
+  });
+
+  it("answers a retried POST /api/tokens with the same Idempotency-Key with the same token, once", async () => {
+    const key = randomUUID();
+    const post = (payload: object, idempotencyKey: string) =>
+      p.app.inject({ method: "POST", url: "/api/tokens", headers: { ...p.auth(p.admin), "idempotency-key": idempotencyKey }, payload });
+    const first = await post({ budget_micros: 3_000_000, agent_id: "retrying-agent" }, key);
+    const again = await post({ budget_micros: 3_000_000, agent_id: "retrying-agent" }, key);
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.json().id).toBe(first.json().id);
+    const listed = (await call("GET", "/api/tokens?agent_id=retrying-agent", p.admin)).body as { items: unknown[] };
+    expect(listed.items).toHaveLength(1);
+    const other = await post({ budget_micros: 4_000_000, agent_id: "retrying-agent" }, key);
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.message).toContain("different token request");
+    expect((await post({ budget_micros: 1 }, "bad key with spaces")).statusCode).toBe(400);
   });
 
   it("refuses an expired token on every agent call", async () => {

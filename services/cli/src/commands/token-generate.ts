@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { CreateTokenResponse, microsToUsd, type CreateTokenRequest } from "@iron/protocol";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
@@ -28,7 +29,9 @@ export async function generateToken(options: GenerateOptions): Promise<void> {
 
   const session = await openSession(options);
   const { apiKey } = await session.credential();
-  const created = await session.call("Generating a token", "POST", "/api/tokens", { schema: CreateTokenResponse, body: request, bearer: apiKey });
+  // One key for every attempt: if an answer is lost and the request retried, the panel returns the same token.
+  const headers = { "idempotency-key": randomUUID() };
+  const created = await session.call("Generating a token", "POST", "/api/tokens", { schema: CreateTokenResponse, body: request, bearer: apiKey, headers });
   let saveError: unknown;
   if (options.save) {
     // The token exists on the panel now: if it cannot be saved, still show it (below) before reporting the failure.

@@ -24,27 +24,54 @@ async function loadVisibleToken(ctx: Context, user: UserRow, id: string): Promis
   return token;
 }
 
+/** `Idempotency-Key`: optional; 1–200 visible ASCII characters (a UUID is typical). */
+function readIdempotencyKey(header: string | string[] | undefined): string | null {
+  if (header === undefined) return null;
+  if (typeof header !== "string" || !/^[\x21-\x7e]{1,200}$/.test(header)) {
+    throw new HttpError(400, "bad_request", "Idempotency-Key must be 1 to 200 visible ASCII characters, e.g. a UUID");
+  }
+  return header;
+}
+
+/** The token an earlier request with the same Idempotency-Key created; 409 if this request asks for something else. */
+async function replayedToken(ctx: Context, ownerId: string, key: string, body: { budget_micros: number; name?: string; agent_id?: string }) {
+  const { rows } = await ctx.pool.query<{ id: string; name: string | null; agent_id: string; budget_micros: string; expires_at: Date | null }>(
+    "SELECT id, name, agent_id, budget_micros, expires_at FROM agent_tokens WHERE owner_id = $1 AND idempotency_key = $2",
+    [ownerId, key],
+  );
+  const earlier = rows[0];
+  if (!earlier) throw new HttpError(409, "conflict", "a token with this Idempotency-Key is being created; retry");
+  const same = Number(earlier.budget_micros) === body.budget_micros && (body.name ?? null) === earlier.name && (body.agent_id === undefined || body.agent_id === earlier.agent_id);
+  if (!same) throw new HttpError(409, "conflict", "this Idempotency-Key was used for a different token request; use a new key");
+  return { ...earlier, budget_micros: Number(earlier.budget_micros) };
+}
+
 export function registerTokenRoutes(app: FastifyInstance, ctx: Context): void {
   app.post("/api/tokens", async (req, reply) => {
     const user = await requireUser(ctx, req, ["admin", "user"]);
     const body = parse(CreateTokenRequest, req.body);
+    const idempotencyKey = readIdempotencyKey(req.headers["idempotency-key"]);
     const id = randomUUID();
     const agentId = body.agent_id ?? `agent-${randomBytes(6).toString("hex")}`;
     const expiresAt = body.expires_in === undefined ? null : new Date(Date.now() + body.expires_in * 1000);
-    await ctx.pool.query(
-      "INSERT INTO agent_tokens (id, owner_id, name, agent_id, budget_micros, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-      [id, user.id, body.name ?? null, agentId, body.budget_micros, expiresAt],
+    const inserted = await ctx.pool.query<{ id: string }>(
+      `INSERT INTO agent_tokens (id, owner_id, name, agent_id, budget_micros, expires_at, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
+      [id, user.id, body.name ?? null, agentId, body.budget_micros, expiresAt, idempotencyKey],
     );
-    const claims: Record<string, unknown> = { jti: id, sub: agentId, budget_micros: body.budget_micros, kind: "agent" };
+    const row = inserted.rows[0]
+      ? { id, name: body.name ?? null, agent_id: agentId, budget_micros: body.budget_micros, expires_at: expiresAt }
+      : await replayedToken(ctx, user.id, idempotencyKey!, body);
+    const claims: Record<string, unknown> = { jti: row.id, sub: row.agent_id, budget_micros: row.budget_micros, kind: "agent" };
     if (ctx.config.publicUrl) claims.panel_url = ctx.config.publicUrl;
-    const token = await ctx.keys.sign(claims, expiresAt ? { expiresAt } : {});
+    const token = await ctx.keys.sign(claims, row.expires_at ? { expiresAt: row.expires_at } : {});
     const res: CreateTokenResponse = {
-      id,
+      id: row.id,
       token,
-      agent_id: agentId,
-      name: body.name ?? null,
-      budget_micros: body.budget_micros,
-      expires_at: expiresAt?.toISOString() ?? null,
+      agent_id: row.agent_id,
+      name: row.name,
+      budget_micros: row.budget_micros,
+      expires_at: row.expires_at?.toISOString() ?? null,
     };
     return reply.code(201).send(res);
   });
