@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { promisify } from "node:util";
 import pg from "pg";
+import { MIGRATIONS } from "@iron/control-panel";
 import { createTestDatabase } from "../../support/postgres.js";
 import { freePort } from "../../support/ports.js";
 import { startProcess, waitFor, waitForHttp } from "../../support/processes.js";
@@ -59,7 +60,7 @@ describe("the control-panel command", () => {
     const versions = await client.query("SELECT version FROM iron_schema_migrations ORDER BY version");
     const tables = await client.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'telemetry_events'");
     await client.end();
-    expect(versions.rows).toEqual([{ version: 1 }]);
+    expect(versions.rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     expect(tables.rows[0].n).toBe(1);
     const down = await cli(["migrate"], { DATABASE_URL: `postgres://nobody@127.0.0.1:${await freePort()}/none` });
     expect(down.code).toBe(1);
