@@ -21,8 +21,6 @@ export interface CapturedResource {
   type: string;
   name: string;
   urn: string;
-  /** Type tokens of the ancestors, outermost first (from the URN). */
-  parents: string[];
   custom: boolean;
   inputs: Record<string, unknown>;
 }
@@ -87,7 +85,7 @@ export function recordingMocks(stack: string, resources: CapturedResource[]): pu
   return {
     newResource(args) {
       const urn = `urn:pulumi:${stack}::iron::${args.type}::${args.name}`;
-      resources.push({ type: args.type, name: args.name, urn, parents: [], custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
+      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
       return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs as Record<string, unknown>) } };
     },
     call(args) {
