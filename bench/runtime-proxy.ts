@@ -6,12 +6,16 @@
  * A third phase points the runtime at a Control Panel that is down, to show
  * telemetry trouble adds nothing to the calls.
  *
+ * The runtime runs as operators run it, the built `bin/iron-runtime.js` (this script builds it first). A bare
+ * forwarder (bench/_bare-forwarder.ts: node:http in, undici out, nothing else) runs in the same rounds: what it adds
+ * over the direct path is the floor any Node.js proxy pays on this machine.
+ *
  * Targets (issue 5): added p50 ≤ 1 ms, added p99 ≤ 5 ms.
  * Run: npm run bench -- runtime   (env BENCH_SECONDS = rounds, BENCH_RATE = req/s to change the load)
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
@@ -21,15 +25,17 @@ import { freePort } from "../test/support/ports.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RATE = Number(process.env.BENCH_RATE ?? 500);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP_SECONDS = 2;
 const NODE_SOURCE = ["--import", "tsx", "--conditions=iron-source"];
 const children: ChildProcess[] = [];
 
 const body = JSON.stringify({ model: "gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: "Say hello in five words." }] });
 
-function startChild(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [...NODE_SOURCE, ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
+const RUNTIME_BIN = join(here, "../services/agent-runtime/bin/iron-runtime.js");
+
+function startChild(args: string[], env: Record<string, string> = {}, nodeArgs = NODE_SOURCE): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
   children.push(child);
   return child;
 }
@@ -63,7 +69,7 @@ async function startRuntime(openaiBaseUrl: string, extraArgs: string[]): Promise
   const dir = mkdtempSync(join(tmpdir(), "iron-bench-"));
   const { token } = await issuer.issue(1_000_000_000_000);
   const port = await freePort();
-  const child = startChild([join(here, "../services/agent-runtime/src/cli.ts"), "serve", "--port", String(port), "--state-dir", dir, "--jwks-file", issuer.writeJwks(join(dir, "jwks.json")), "--openai-base-url", openaiBaseUrl, "--log-level", "error", ...extraArgs], { IRON_TOKEN: token });
+  const child = startChild([RUNTIME_BIN, "serve", "--port", String(port), "--state-dir", dir, "--jwks-file", issuer.writeJwks(join(dir, "jwks.json")), "--openai-base-url", openaiBaseUrl, "--log-level", "error", ...extraArgs], { IRON_TOKEN: token }, []);
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(`${url}/healthz`);
   return { url, pid: child.pid };
@@ -129,29 +135,38 @@ async function interleaved(targets: { name: string; origin: string; path: string
   return targets.map((t, i) => figures(t.name, samples[i]!.latencies, samples[i]!.errors, samples[i]!.cpu));
 }
 
+console.log("building the runtime (npm run build -w services/protocol -w services/agent-runtime) ...");
+const build = spawnSync("npm", ["run", "build", "--silent", "-w", "services/protocol", "-w", "services/agent-runtime"], { cwd: join(here, ".."), stdio: "inherit" });
+if (build.status !== 0) throw new Error("the runtime did not build; fix the build before benchmarking it");
+
 try {
   const upstream = startChild([join(here, "_llm-upstream.ts")]);
   const { openaiBaseUrl } = JSON.parse(await firstLine(upstream)) as { openaiBaseUrl: string };
   const upstreamOrigin = new URL(openaiBaseUrl).origin;
+  const bare = startChild([join(here, "_bare-forwarder.ts"), upstreamOrigin]);
+  const bareUrl = (JSON.parse(await firstLine(bare)) as { url: string }).url;
   const proxy = await startRuntime(openaiBaseUrl, []);
   const deadPanel = `http://127.0.0.1:${await freePort()}`;
   const proxyPanelDown = await startRuntime(openaiBaseUrl, ["--control-panel-url", deadPanel, "--telemetry-interval-ms", "100"]);
 
   console.log(`load: ${RATE} req/s open loop, ${SECONDS} rounds of 1 s per target (interleaved) after ${WARMUP_SECONDS} s warm-up; chat completion, non-streaming`);
-  const [direct, proxied, panelDown] = (await interleaved([
+  const [direct, bareFigures, proxied, panelDown] = (await interleaved([
     { name: "direct to the fake upstream", origin: upstreamOrigin, path: "/v1/chat/completions", pid: upstream.pid },
+    { name: "through a bare Node forwarder", origin: bareUrl, path: "/openai/v1/chat/completions", pid: bare.pid },
     { name: "through iron-runtime", origin: proxy.url, path: "/openai/v1/chat/completions", pid: proxy.pid },
     { name: "through iron-runtime, panel down", origin: proxyPanelDown.url, path: "/openai/v1/chat/completions", pid: proxyPanelDown.pid },
-  ])) as [Figures, Figures, Figures];
+  ])) as [Figures, Figures, Figures, Figures];
 
   const addedP50 = proxied.p50 - direct.p50;
   const addedP99 = proxied.p99 - direct.p99;
   console.log("");
   console.log(`added by the proxy: p50 ${addedP50.toFixed(3)} ms (target ≤ 1 ms: ${addedP50 <= 1 ? "met" : "MISSED"}), p99 ${addedP99.toFixed(3)} ms (target ≤ 5 ms: ${addedP99 <= 5 ? "met" : "MISSED"})`);
+  console.log(`the bare forwarder adds p50 ${(bareFigures.p50 - direct.p50).toFixed(3)} ms, p99 ${(bareFigures.p99 - direct.p99).toFixed(3)} ms: the floor of any Node.js proxy here; the runtime adds p50 ${(proxied.p50 - bareFigures.p50).toFixed(3)} ms, p99 ${(proxied.p99 - bareFigures.p99).toFixed(3)} ms beyond it`);
   console.log(`ratio proxied / direct: p50 ${(proxied.p50 / direct.p50).toFixed(2)}x, p99 ${(proxied.p99 / direct.p99).toFixed(2)}x`);
   console.log(`CPU: the proxy spends ${(proxied.cpuMsPerCall * 1000).toFixed(0)} µs per call (${(proxied.cpuMsPerCall / direct.cpuMsPerCall).toFixed(2)}x the fake upstream's ${(direct.cpuMsPerCall * 1000).toFixed(0)} µs); on a loaded machine latency follows CPU contention`);
   console.log(`panel down vs panel-less proxy: p50 ${(panelDown.p50 - proxied.p50).toFixed(3)} ms, p99 ${(panelDown.p99 - proxied.p99).toFixed(3)} ms (noise when telemetry stays off the request path)`);
-  if (direct.errors + proxied.errors + panelDown.errors > 0) process.exitCode = 1;
+  console.log(`load average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores`);
+  if (direct.errors + bareFigures.errors + proxied.errors + panelDown.errors > 0) process.exitCode = 1;
 } finally {
   for (const child of children) child.kill("SIGTERM");
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
 import { costMicros, type ModelPrice, type TelemetryEvent, type TokenUsage } from "@iron/protocol";
 import type { EndpointRoute } from "./endpoints.js";
@@ -61,6 +61,21 @@ interface CallRecord {
   ledgerId?: number;
 }
 
+/** Upstream URLs are few (one per endpoint and base URL): each is parsed once, not on every call. */
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+const MAX_PARSED_URLS = 1000;
+
+function splitUrl(url: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(url);
+  if (!parsed) {
+    const u = new URL(url);
+    parsed = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
+}
+
 /** Enforces the budget around one call: refuse, reserve, forward, relay, settle. */
 export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<ProxyResult> {
   const refusal = ctx.refusal();
@@ -97,11 +112,11 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
 
   let upstream: Dispatcher.ResponseData;
   try {
-    upstream = await request(call.url, {
+    upstream = await ctx.upstream.request({
+      ...splitUrl(call.url),
       method: "POST",
       headers: { ...call.headers, "content-type": "application/json", "accept-encoding": "identity" },
       body: shape.body,
-      dispatcher: ctx.upstream,
       signal: call.signal,
     });
   } catch (err) {

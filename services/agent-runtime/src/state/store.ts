@@ -118,7 +118,7 @@ export class Store {
     this.stmts = {
       insertPending: this.db.prepare(
         `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros)
-         VALUES (@event_id, @token_id, @ts, @type, @provider, @endpoint, @model, 'pending', @reserved_micros)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
       ),
       settle: this.db.prepare(
         `UPDATE ledger SET state = 'settled', type = @type, cost_micros = @cost_micros, input_tokens = @input_tokens,
@@ -156,11 +156,14 @@ export class Store {
 
   /** Records a call about to go upstream; returns its row id for `settle`. */
   insertPending(row: Pick<LedgerRow, "event_id" | "token_id" | "ts" | "type" | "provider" | "endpoint" | "model" | "reserved_micros">): number {
-    return Number(this.stmts.insertPending.run(row).lastInsertRowid);
+    const r = row; // positional binding: this runs on every call
+    return Number(this.stmts.insertPending.run(r.event_id, r.token_id, r.ts, r.type, r.provider, r.endpoint, r.model, r.reserved_micros).lastInsertRowid);
   }
 
   /** Settles a pending call and queues its telemetry event, in one transaction (a crash keeps both or neither). */
   settle(row: LedgerRow, event: TelemetryEvent | undefined): void {
+    // Without an event to queue, a settled pending row is one statement, atomic on its own: skip BEGIN/COMMIT.
+    if (!event && row.id !== undefined && this.stmts.settle.run(row).changes === 1) return;
     this.settleTx(row, event);
   }
 
