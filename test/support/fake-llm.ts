@@ -59,7 +59,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         /* keep {} */
       }
       fake.lastRequest[path] = { body, headers: req.headers };
-      void answer(fake, path, body, res);
+      void answer(fake, path.split("?")[0]!, body, res); // hits and lastRequest keep the query; answers go by path
     });
   });
   server.keepAliveTimeout = 65_000;

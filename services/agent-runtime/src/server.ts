@@ -61,7 +61,10 @@ export async function startRuntime(options: RuntimeOptionsInput): Promise<Runnin
 }
 
 async function handle(runtime: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  const target = req.url ?? "/";
+  const queryAt = target.indexOf("?");
+  const path = queryAt < 0 ? target : target.slice(0, queryAt);
+  const query = queryAt < 0 ? "" : target.slice(queryAt); // forwarded as is (e.g. Azure's api-version)
   if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { ok: true });
   if (req.method === "GET" && path === "/status") return sendJson(res, 200, runtime.status());
   const route = DAEMON_ROUTES[path];
@@ -91,7 +94,7 @@ async function handle(runtime: Runtime, req: IncomingMessage, res: ServerRespons
   res.once("close", () => {
     if (!res.writableFinished) aborted.abort();
   });
-  const result = await runtime.handle({ route, url: `${base}${route.upstreamPath}`, headers, body, signal: aborted.signal });
+  const result = await runtime.handle({ route, url: `${base}${route.upstreamPath}${query}`, headers, body, signal: aborted.signal });
   await write(res, result);
 }
 

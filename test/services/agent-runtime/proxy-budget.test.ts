@@ -63,6 +63,12 @@ describe("pricing through the daemon", () => {
     expect(human.output).toMatch(/spent \$0\.007213/);
   });
 
+  it("forwards the query string of the agent's request (Azure-style api-version) upstream", async () => {
+    const res = await post(`${rt.url}/openai/v1/chat/completions?api-version=2024-10-21`, chat("gpt-4o-mini", 50));
+    expect(res.status).toBe(200);
+    expect(peers.fake.hits["/v1/chat/completions?api-version=2024-10-21"]).toBe(1);
+  });
+
   it("sends the configured provider key upstream instead of the caller's, and lets flags win over the environment", async () => {
     // The upstream flags point at the fake; these variables point nowhere, so a call only succeeds if the flags win.
     const keyed = await runtimeWithBudget(1_000_000, tempDir(), undefined, {

@@ -70,6 +70,15 @@ describe("SDK: runtime.fetch in the official OpenAI and Anthropic clients", () =
     expect(runtime.status().spent_micros - before).toBe(1024 + 28); // 10 × $0.80/M + 5 × $4/M = 28
   });
 
+  it("keeps the query string of the client's URL (Azure-style api-version) on the way upstream", async () => {
+    const azureLike = new OpenAI({ apiKey: "k", baseURL: fake.openaiBaseUrl, defaultQuery: { "api-version": "2024-10-21" }, fetch: runtime.fetch, maxRetries: 0 });
+    fake.usage = { input: 10, cached: 0, cacheWrite: 0, output: 5 };
+    const before = runtime.status().spent_micros;
+    await azureLike.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 10, messages: [{ role: "user", content: "hi" }] });
+    expect(fake.hits["/v1/chat/completions?api-version=2024-10-21"]).toBe(1);
+    expect(runtime.status().spent_micros - before).toBe(5); // 10 × $0.15/M + 5 × $0.60/M = 4.5 → 5 (rounded up)
+  });
+
   it("refuses endpoints it cannot price and passes GETs through", async () => {
     const refused = await runtime.fetch(`${fake.openaiBaseUrl}/images/generations`, { method: "POST", body: "{}" });
     expect(refused.status).toBe(403);
