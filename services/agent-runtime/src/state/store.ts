@@ -156,8 +156,9 @@ export class Store {
 
   /** Records a call about to go upstream; returns its row id for `settle`. */
   insertPending(row: Pick<LedgerRow, "event_id" | "token_id" | "ts" | "type" | "provider" | "endpoint" | "model" | "reserved_micros">): number {
-    const r = row; // positional binding: this runs on every call
-    return Number(this.stmts.insertPending.run(r.event_id, r.token_id, r.ts, r.type, r.provider, r.endpoint, r.model, r.reserved_micros).lastInsertRowid);
+    // Bound by position (cheaper than by name): this runs on every call.
+    const { event_id, token_id, ts, type, provider, endpoint, model, reserved_micros } = row;
+    return Number(this.stmts.insertPending.run(event_id, token_id, ts, type, provider, endpoint, model, reserved_micros).lastInsertRowid);
   }
 
   /** Settles a pending call and queues its telemetry event, in one transaction (a crash keeps both or neither). */
