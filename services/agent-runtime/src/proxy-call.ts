@@ -13,7 +13,9 @@ import type { Store, LedgerRow } from "./state/store.js";
 /** One LLM call on its way upstream: where to, with which headers (credentials already in place) and body. */
 export interface ProxyCall {
   route: EndpointRoute;
-  url: string;
+  /** The upstream's origin (`https://api.openai.com`) and the path with any query (`/v1/chat/completions?…`). */
+  origin: string;
+  path: string;
   headers: Record<string, string>;
   body: Buffer;
   signal?: AbortSignal;
@@ -61,21 +63,6 @@ interface CallRecord {
   ledgerId?: number;
 }
 
-/** Upstream URLs are few (one per endpoint and base URL): each is parsed once, not on every call. */
-const parsedUrls = new Map<string, { origin: string; path: string }>();
-const MAX_PARSED_URLS = 1000;
-
-function splitUrl(url: string): { origin: string; path: string } {
-  let parsed = parsedUrls.get(url);
-  if (!parsed) {
-    const u = new URL(url);
-    parsed = { origin: u.origin, path: `${u.pathname}${u.search}` };
-    if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
-    parsedUrls.set(url, parsed);
-  }
-  return parsed;
-}
-
 /** Enforces the budget around one call: refuse, reserve, forward, relay, settle. */
 export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<ProxyResult> {
   const refusal = ctx.refusal();
@@ -113,7 +100,8 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   let upstream: Dispatcher.ResponseData;
   try {
     upstream = await ctx.upstream.request({
-      ...splitUrl(call.url),
+      origin: call.origin,
+      path: call.path,
       method: "POST",
       headers: { ...call.headers, "content-type": "application/json", "accept-encoding": "identity" },
       body: shape.body,

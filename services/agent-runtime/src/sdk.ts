@@ -32,7 +32,7 @@ export async function createRuntime(options: AgentRuntimeOptions): Promise<Agent
       return new Response(body, { status: 403, headers: { "content-type": "application/json" } });
     }
     const body = Buffer.from(await request.arrayBuffer());
-    const result = await runtime.handle({ route, url: request.url, headers: forwardableHeaders(request.headers.entries()), body, signal: request.signal });
+    const result = await runtime.handle({ route, origin: url.origin, path: `${url.pathname}${url.search}`, headers: forwardableHeaders(request.headers.entries()), body, signal: request.signal });
     return toResponse(result);
   };
   return {

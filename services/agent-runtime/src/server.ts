@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { AddressInfo } from "node:net";
-import type { RuntimeOptionsInput } from "./config.js";
+import type { RuntimeConfig, RuntimeOptionsInput } from "./config.js";
 import { DAEMON_ROUTES } from "./endpoints.js";
 import { errorBody, forwardableHeaders, type ErrorAnswer } from "./http-errors.js";
 import { Runtime, type RuntimeStatus } from "./runtime.js";
@@ -24,8 +24,9 @@ const ANTHROPIC_VERSION = "2023-06-01";
 export async function startRuntime(options: RuntimeOptionsInput): Promise<RunningRuntime> {
   const runtime = await Runtime.open(options);
   const { config } = runtime;
+  const upstreams = upstreamUrls(config);
   const server = createServer((req, res) => {
-    handle(runtime, req, res).catch((err: unknown) => {
+    handle(runtime, upstreams, req, res).catch((err: unknown) => {
       runtime.log.error({ err: (err as Error).message }, "request failed");
       if (!res.headersSent) send(res, { status: 500, code: "internal", message: "the runtime failed on this request; see its log" });
       else res.destroy();
@@ -60,7 +61,17 @@ export async function startRuntime(options: RuntimeOptionsInput): Promise<Runnin
   };
 }
 
-async function handle(runtime: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The upstream URL of each daemon path, parsed once at start (the base URLs may carry a path, e.g. `/v1`). */
+function upstreamUrls(config: RuntimeConfig): Record<string, URL> {
+  return Object.fromEntries(
+    Object.entries(DAEMON_ROUTES).map(([path, route]) => {
+      const base = route.provider === "openai" ? config.openaiBaseUrl : config.anthropicBaseUrl;
+      return [path, new URL(`${base}${route.upstreamPath}`)];
+    }),
+  );
+}
+
+async function handle(runtime: Runtime, upstreams: Record<string, URL>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const target = req.url ?? "/";
   const queryAt = target.indexOf("?");
   const path = queryAt < 0 ? target : target.slice(0, queryAt);
@@ -89,12 +100,12 @@ async function handle(runtime: Runtime, req: IncomingMessage, res: ServerRespons
     }
     headers["anthropic-version"] ??= ANTHROPIC_VERSION;
   }
-  const base = route.provider === "openai" ? config.openaiBaseUrl : config.anthropicBaseUrl;
   const aborted = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) aborted.abort();
   });
-  const result = await runtime.handle({ route, url: `${base}${route.upstreamPath}${query}`, headers, body, signal: aborted.signal });
+  const upstream = upstreams[path]!;
+  const result = await runtime.handle({ route, origin: upstream.origin, path: `${upstream.pathname}${query}`, headers, body, signal: aborted.signal });
   await write(res, result);
 }
 
