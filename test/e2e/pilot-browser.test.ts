@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildArtifacts } from "../../services/cli/scripts/build-artifacts.js";
 import { chromiumMissing, launchBrowser, type Browser } from "../support/browser.js";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
-import { pilotPorts, startPilot, type RunningPilot } from "../support/pilot-process.js";
+import { pilotGone, pilotPorts, startPilot, type RunningPilot } from "../support/pilot-process.js";
 import { stopAll } from "../support/processes.js";
 
 /**
@@ -32,6 +32,7 @@ describe.skipIf(chromiumMissing)(`the pilot in a browser${chromiumMissing ? ` (s
   afterAll(async () => {
     await browser?.close();
     await stopAll();
+    if (pilot) await pilotGone(pilot);
     await fake?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });

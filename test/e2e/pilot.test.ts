@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
 import { jsonOf, runIron, tempHome } from "../support/iron-cli.js";
-import { alive, pilotPorts, processesMentioning, processesOf, startPilot, type PilotPorts, type RunningPilot } from "../support/pilot-process.js";
+import { alive, pilotGone, pilotPorts, processesMentioning, startPilot, type PilotPorts, type RunningPilot } from "../support/pilot-process.js";
 import { stopAll, waitFor } from "../support/processes.js";
 
 interface UsageRow {
@@ -32,7 +32,7 @@ async function stopPilot(pilot: RunningPilot, dataDir: string, signal: NodeJS.Si
   // npm, which ran the pilot, exits on the signal at once; the pilot itself says when it has stopped.
   expect([0, signal]).toContain(await pilot.process.exited);
   await waitFor("the pilot to say it stopped", () => /stopping \(SIG(INT|TERM)\)…\nstopped\./.test(pilot.process.output()), 20_000);
-  await waitFor("no process of the pilot to remain", () => processesOf(pgid, pilot.postgresPid).length === 0 && !alive(pilot.postgresPid), 10_000);
+  await pilotGone(pilot);
   expect(processesMentioning(dataDir)).toEqual([]);
 }
 

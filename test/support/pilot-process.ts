@@ -54,6 +54,16 @@ export async function startPilot(dataDir: string, ports: PilotPorts, env: Record
   };
 }
 
+/**
+ * Waits until the pilot and everything it started are gone. npm, which ran the pilot, exits on a signal at once,
+ * while the pilot is still stopping its services and PostgreSQL (its own process group) is still writing its data
+ * dir: removing that dir before this resolves races with PostgreSQL's shutdown checkpoint.
+ */
+export async function pilotGone(pilot: RunningPilot): Promise<void> {
+  const pgid = pilot.process.child.pid!;
+  await waitFor("no process of the pilot to remain", () => processesOf(pgid, pilot.postgresPid).length === 0 && !alive(pilot.postgresPid), 20_000);
+}
+
 /** Live processes whose command line mentions `text` (e.g. the pilot's data dir), from /proc. */
 export function processesMentioning(text: string): { pid: number; cmd: string }[] {
   const found: { pid: number; cmd: string }[] = [];

@@ -12,8 +12,10 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandledErrors.length;
     const skipped: string[] = [];
     for (const mod of modules) {
-      if (mod.state() === "failed" && [...mod.children.allTests()].length === 0) failed += 1;
-      for (const test of mod.children.allTests()) {
+      // A module can fail with every test passed (an error in beforeAll/afterAll, or on import): that is a failure too.
+      const tests = [...mod.children.allTests()];
+      if (mod.state() === "failed" && !tests.some((t) => t.result().state === "failed")) failed += 1;
+      for (const test of tests) {
         const result = test.result();
         if (result.state === "passed") passed += 1;
         else if (result.state === "failed") failed += 1;
