@@ -42,6 +42,21 @@ export function eventView(e: EventRow): StoredTelemetryEvent {
   };
 }
 
+export type OwnedEventRow = EventRow & { owner_id: string };
+const OWNED_EVENT_COLUMNS = `${EVENT_COLUMNS}, t.owner_id FROM telemetry_events e JOIN agent_tokens t ON t.id = e.token_id`;
+
+/**
+ * The events after `seq` (of tokens owned by `ownerId` only, when given): the newest `limit` of them, oldest first,
+ * and whether older ones were left out. For a stream client that reconnects with Last-Event-ID.
+ */
+export async function eventsAfter(pool: Pool, seq: number, ownerId: string | undefined, limit: number): Promise<{ rows: OwnedEventRow[]; truncated: boolean }> {
+  const { rows } = await pool.query<OwnedEventRow>(
+    `SELECT ${OWNED_EVENT_COLUMNS} WHERE e.seq > $1 ${ownerId ? "AND t.owner_id = $3" : ""} ORDER BY e.seq DESC LIMIT $2`,
+    ownerId ? [seq, limit + 1, ownerId] : [seq, limit + 1],
+  );
+  return { rows: rows.slice(0, limit).reverse(), truncated: rows.length > limit };
+}
+
 export interface Subscriber {
   /** Whether this subscriber may see events of tokens owned by `ownerId`. */
   accepts(ownerId: string): boolean;
@@ -125,9 +140,8 @@ export class EventBus {
     const [tokenId, ids] = payload.split("|");
     if (!tokenId || !ids) return;
     try {
-      const { rows } = await this.pool.query<EventRow & { owner_id: string }>(
-        `SELECT ${EVENT_COLUMNS}, t.owner_id FROM telemetry_events e JOIN agent_tokens t ON t.id = e.token_id
-          WHERE e.token_id = $1 AND e.event_id = ANY($2::uuid[]) ORDER BY e.seq`,
+      const { rows } = await this.pool.query<OwnedEventRow>(
+        `SELECT ${OWNED_EVENT_COLUMNS} WHERE e.token_id = $1 AND e.event_id = ANY($2::uuid[]) ORDER BY e.seq`,
         [tokenId, ids.split(",")],
       );
       for (const row of rows) {

@@ -86,6 +86,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX agent_tokens_idempotency_idx ON agent_tokens (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: "event stream replay",
+    sql: `
+      -- A dashboard that reconnects to GET /api/events sends Last-Event-ID (an event's seq): the stream replays what came after.
+      CREATE INDEX telemetry_events_seq_idx ON telemetry_events (seq);
+    `,
+  },
 ];
 
 /** The schema version this code needs; `/readyz` fails while the database is older. */

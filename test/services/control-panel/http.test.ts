@@ -71,36 +71,117 @@ describe("over real HTTP", () => {
     const u = await p.user("user");
     const mine = await p.agentToken(u.token, 1_000_000);
     const theirs = await p.agentToken(p.admin, 1_000_000);
-    const controller = new AbortController();
     // EventSource-style auth through the query string.
-    const res = await fetch(`${base}/api/events?access_token=${u.token}`, { signal: controller.signal });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
-    const readUntil = async (needle: string) => {
-      while (!text.includes(needle)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended before ${needle}`);
-        text += decoder.decode(value);
-      }
-    };
-    await readUntil(": connected");
+    const stream = await openStream(`/api/events?access_token=${u.token}`);
+    expect(stream.res.status).toBe(200);
+    expect(stream.res.headers.get("content-type")).toContain("text/event-stream");
+    await stream.readUntil(": connected");
     const foreign = event();
     const own = event({ cost_micros: 42 });
     expect((await post("/api/telemetry", theirs.token, { events: [foreign] })).status).toBe(202);
     expect((await post("/api/telemetry", mine.token, { events: [own] })).status).toBe(202);
-    await readUntil(own.event_id);
-    controller.abort();
-    expect(text).toContain("event: telemetry");
-    expect(text).not.toContain(foreign.event_id);
-    const data = text.split("\n").find((l) => l.startsWith("data: ") && l.includes(own.event_id))!;
-    expect(JSON.parse(data.slice(6))).toMatchObject({ event_id: own.event_id, token_id: mine.id, cost_micros: 42 });
+    await stream.readUntil(own.event_id);
+    stream.close();
+    expect(stream.text()).toContain("event: telemetry");
+    expect(stream.text()).not.toContain(foreign.event_id);
+    expect(sseEvents(stream.text())[0]!.data).toMatchObject({ event_id: own.event_id, token_id: mine.id, cost_micros: 42 });
     const anonymous = await fetch(`${base}/api/events`);
     expect(anonymous.status).toBe(401);
   });
+
+  it("replays the events a client missed when it reconnects with Last-Event-ID, then goes on live", async () => {
+    const u = await p.user("user");
+    const mine = await p.agentToken(u.token, 1_000_000);
+    const theirs = await p.agentToken(p.admin, 1_000_000);
+    const first = await openStream(`/api/events?access_token=${u.token}`);
+    await first.readUntil(": connected");
+    const seen = event();
+    expect((await post("/api/telemetry", mine.token, { events: [seen] })).status).toBe(202);
+    await first.readUntil(seen.event_id);
+    first.close();
+    const lastId = sseEvents(first.text()).at(-1)!.id;
+
+    // While disconnected: two of the user's events and one they may not see.
+    const missed = [event(), event()];
+    const foreign = event();
+    expect((await post("/api/telemetry", mine.token, { events: [missed[0]] })).status).toBe(202);
+    expect((await post("/api/telemetry", theirs.token, { events: [foreign] })).status).toBe(202);
+    expect((await post("/api/telemetry", mine.token, { events: [missed[1]] })).status).toBe(202);
+
+    const again = await openStream(`/api/events?access_token=${u.token}`, { "last-event-id": lastId });
+    expect(again.res.status).toBe(200);
+    await again.readUntil(missed[1]!.event_id);
+    const live = event();
+    expect((await post("/api/telemetry", mine.token, { events: [live] })).status).toBe(202);
+    await again.readUntil(live.event_id);
+    again.close();
+    const got = sseEvents(again.text());
+    expect(got.map((e) => e.data.event_id)).toEqual([missed[0]!.event_id, missed[1]!.event_id, live.event_id]);
+    const ids = got.map((e) => Number(e.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(ids[0]).toBeGreaterThan(Number(lastId));
+  });
+
+  it("replays at most the newest 1000 missed events, says so, and refuses a malformed Last-Event-ID", async () => {
+    const t = await p.agentToken(p.admin, 1_000_000_000);
+    const marker = event();
+    const watch = await openStream(`/api/events`, { authorization: `Bearer ${p.admin}` });
+    await watch.readUntil(": connected");
+    expect((await post("/api/telemetry", t.token, { events: [marker] })).status).toBe(202);
+    await watch.readUntil(marker.event_id);
+    watch.close();
+    const lastId = sseEvents(watch.text()).find((e) => e.data.event_id === marker.event_id)!.id;
+
+    const batches = [Array.from({ length: 1000 }, () => event({ cost_micros: 1 })), Array.from({ length: 5 }, () => event({ cost_micros: 1 }))];
+    for (const events of batches) expect((await post("/api/telemetry", t.token, { events })).status).toBe(202);
+    const replay = await openStream(`/api/events?last_event_id=${lastId}`, { authorization: `Bearer ${p.admin}` });
+    for (const e of batches[1]!) await replay.readUntil(e.event_id);
+    replay.close();
+    expect(replay.text()).toContain(": more than 1000 events were missed; replaying the newest 1000");
+    const got = new Set(sseEvents(replay.text()).map((e) => e.data.event_id));
+    expect(got.size).toBe(1000);
+    expect(batches[1]!.filter((e) => got.has(e.event_id))).toHaveLength(5); // the newest batch whole,
+    expect(batches[0]!.filter((e) => got.has(e.event_id))).toHaveLength(995); // and all but 5 of the one before
+
+    for (const bad of ["abc", "-1", "1.5", "99999999999999999999"]) {
+      const res = await fetch(`${base}/api/events`, { headers: { authorization: `Bearer ${p.admin}`, "last-event-id": bad } });
+      expect(res.status, bad).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("Last-Event-ID");
+    }
+  });
 });
+
+/** A Server-Sent Events response read as text as it arrives. */
+async function openStream(path: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const res = await fetch(`${base}${path}`, { headers, signal: controller.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  return {
+    res,
+    text: () => text,
+    async readUntil(needle: string) {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${needle}:\n${text}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    },
+    close: () => controller.abort(),
+  };
+}
+
+/** The `telemetry` events in an SSE text, with their ids and parsed data. */
+function sseEvents(text: string): { id: string; data: { event_id: string; token_id: string } & Record<string, unknown> }[] {
+  return text
+    .split("\n\n")
+    .filter((block) => block.includes("event: telemetry"))
+    .map((block) => {
+      const field = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}: `))!.slice(name.length + 2);
+      return { id: field("id"), data: JSON.parse(field("data")) as { event_id: string; token_id: string } };
+    });
+}
 
 describe("shutdown", () => {
   it("closes open event streams on close() and ends them for the client", async () => {

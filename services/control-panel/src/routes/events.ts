@@ -1,20 +1,40 @@
-import type { FastifyInstance } from "fastify";
-import { EVENT_STREAM_TELEMETRY } from "@iron/protocol";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { EVENT_STREAM_TELEMETRY, type StoredTelemetryEvent } from "@iron/protocol";
 import type { Context } from "../context.js";
 import { requireUser } from "../auth.js";
+import { HttpError } from "../errors.js";
+import { eventView, eventsAfter } from "../event-bus.js";
 
 const HEARTBEAT_MS = 15_000;
 /** A client this far behind is dropped rather than buffered without bound; EventSource reconnects. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** At most this many missed events are replayed to a client that reconnects (the newest of them). */
+export const REPLAY_LIMIT = 1000;
+
+/** The last event a reconnecting client saw: EventSource's `Last-Event-ID` header, or `?last_event_id=` for scripts. */
+function lastEventId(req: FastifyRequest): number | undefined {
+  const header = req.headers["last-event-id"];
+  const raw = typeof header === "string" ? header : (req.query as Record<string, unknown> | undefined)?.last_event_id;
+  if (raw === undefined || raw === "") return undefined;
+  const seq = typeof raw === "string" && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(seq)) {
+    throw new HttpError(400, "validation_failed", "Last-Event-ID must be the id of an event this stream sent (a whole number)", [
+      { path: "last_event_id", message: "must be a whole number" },
+    ]);
+  }
+  return seq;
+}
 
 /**
  * `GET /api/events`: Server-Sent Events, one `event: telemetry` per newly ingested event the caller may see
  * (admins and viewers: all; users: their own tokens'). EventSource cannot set headers, so the credential
- * may also come as `?access_token=`.
+ * may also come as `?access_token=`. Each event's `id:` is its sequence number; a client that reconnects
+ * with `Last-Event-ID` first gets what it missed (up to REPLAY_LIMIT, the newest), then the live stream.
  */
 export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
   app.get("/api/events", async (req, reply) => {
     const user = await requireUser(ctx, req, ["admin", "user", "viewer"], true);
+    const since = lastEventId(req);
     const seeAll = user.role !== "user";
     reply.hijack();
     const res = reply.raw;
@@ -34,17 +54,37 @@ export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
       unsubscribe();
       if (!res.destroyed) res.end();
     };
+    const write = (event: StoredTelemetryEvent, seq: number) => {
+      if (closed) return;
+      if (res.writableLength > MAX_BUFFERED_BYTES) return close();
+      res.write(`id: ${seq}\nevent: ${EVENT_STREAM_TELEMETRY}\ndata: ${JSON.stringify(event)}\n\n`);
+    };
+    // While the missed events load, live ones wait here, so none falls between the replay and the live stream.
+    let held: [StoredTelemetryEvent, number][] | undefined = since === undefined ? undefined : [];
     const unsubscribe = ctx.bus.subscribe({
       accepts: (ownerId) => seeAll || ownerId === user.id,
       close,
-      send(event, seq) {
-        if (res.writableLength > MAX_BUFFERED_BYTES) return close();
-        res.write(`id: ${seq}\nevent: ${EVENT_STREAM_TELEMETRY}\ndata: ${JSON.stringify(event)}\n\n`);
-      },
+      send: (event, seq) => (held ? held.push([event, seq]) : write(event, seq)),
     });
     const heartbeat = setInterval(() => res.write(`: ping\n\n`), HEARTBEAT_MS);
     req.raw.on("close", close);
     res.on("error", close);
-    if (req.raw.destroyed || res.destroyed) close(); // the client left before we subscribed
+    if (req.raw.destroyed || res.destroyed) return close(); // the client left before we subscribed
+    if (since === undefined) return;
+    try {
+      const { rows, truncated } = await eventsAfter(ctx.pool, since, seeAll ? undefined : user.id, REPLAY_LIMIT);
+      if (truncated) res.write(`: more than ${REPLAY_LIMIT} events were missed; replaying the newest ${REPLAY_LIMIT}\n\n`);
+      const replayed = new Set<string>();
+      for (const row of rows) {
+        write(eventView(row), row.seq);
+        replayed.add(`${row.token_id}/${row.event_id}`);
+      }
+      for (const [event, seq] of held ?? []) if (!replayed.has(`${event.token_id}/${event.event_id}`)) write(event, seq);
+      held = undefined;
+    } catch (err) {
+      // The client reconnects with the same Last-Event-ID and gets the replay then.
+      req.log.warn({ err: { message: (err as Error).message } }, "could not replay missed events; closing the stream");
+      close();
+    }
   });
 }
