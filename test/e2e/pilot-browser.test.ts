@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildArtifacts } from "../../services/cli/scripts/build-artifacts.js";
 import { chromiumMissing, launchBrowser, type Browser } from "../support/browser.js";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
-import { pilotGone, pilotPorts, startPilot, type RunningPilot } from "../support/pilot-process.js";
+import { pilotGone, pilotPorts, startPilot, stopLeftoversOn, type RunningPilot } from "../support/pilot-process.js";
 import { stopAll } from "../support/processes.js";
 
 /**
@@ -33,8 +33,9 @@ describe.skipIf(chromiumMissing)(`the pilot in a browser${chromiumMissing ? ` (s
     await browser?.close();
     await stopAll();
     if (pilot) await pilotGone(pilot);
+    if (work) await stopLeftoversOn(work); // a pilot that failed to start may have left its PostgreSQL
     await fake?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    if (work) await rm(work, { recursive: true, force: true, maxRetries: 10 });
   });
 
   it("the landing page renders and the downloads page lists the CLI artifacts with their SHA-256", async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
 import { jsonOf, runIron, tempHome } from "../support/iron-cli.js";
-import { alive, pilotGone, pilotPorts, processesMentioning, startPilot, type PilotPorts, type RunningPilot } from "../support/pilot-process.js";
+import { alive, pilotGone, pilotPorts, processesMentioning, startPilot, stopLeftoversOn, type PilotPorts, type RunningPilot } from "../support/pilot-process.js";
 import { stopAll, waitFor } from "../support/processes.js";
 
 interface UsageRow {
@@ -52,10 +52,9 @@ describe("npm run pilot, as a new user runs it", () => {
 
   afterAll(async () => {
     await stopAll();
-    // A failed assertion could leave a PostgreSQL behind (it runs in its own process group): stop it by its pid.
-    if (dataDir) for (const { pid } of processesMentioning(dataDir)) process.kill(pid, "SIGINT");
+    if (dataDir) await stopLeftoversOn(dataDir);
     await fake?.close();
-    if (dataDir) await rm(join(dataDir, ".."), { recursive: true, force: true });
+    if (dataDir) await rm(join(dataDir, ".."), { recursive: true, force: true, maxRetries: 10 });
   });
 
   it("starts, issues a token with the CLI, meters a proxied call, stops with no process left, and restarts on the same data", async () => {

@@ -45,7 +45,8 @@ export async function startRuntimeProcess(options: { token: string; stateDir: st
     url,
     proc,
     status: async () => (await (await fetch(`${url}/status`)).json()) as RuntimeStatusJson,
-    stop: () => proc.stop(),
+    // Shutdown may wait 2 s for a last telemetry batch, then checkpoints: room before the SIGKILL.
+    stop: () => proc.stop(15_000),
   };
 }
 

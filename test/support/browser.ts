@@ -43,7 +43,8 @@ export async function launchBrowser(): Promise<Browser> {
     },
     async close() {
       await context.close();
-      await rm(profile, { recursive: true, force: true });
+      // chromium's helpers (crashpad) may still be writing to the profile after the browser exits.
+      await rm(profile, { recursive: true, force: true, maxRetries: 10 });
     },
   };
 }

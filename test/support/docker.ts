@@ -104,3 +104,27 @@ export function dockerBuild(root: string, dockerfile: string, tag: string, build
   const result = spawnSync("docker", args, { encoding: "utf8", maxBuffer: 1 << 26, timeout: 30 * 60_000, env: { ...process.env, DOCKER_BUILDKIT: "0" } });
   return { ok: result.status === 0, log: `${result.stdout}\n${result.stderr}` };
 }
+
+export const NGINX_BASE_IMAGE = "iron-test/nginx-base:bookworm";
+
+/**
+ * An nginx image laid out like the official one (config in /etc/nginx/conf.d, files in /usr/share/nginx/html,
+ * `nginx -g 'daemon off;'`, logs to stdout/stderr), from Debian's nginx on the cached Debian rootfs image:
+ * what an air-gapped operator would pass through `iron:images.nginx`. Built once; cached in the engine.
+ */
+export function ensureNginxBaseImage(debianImage: string): string {
+  if (imageExists(NGINX_BASE_IMAGE)) return NGINX_BASE_IMAGE;
+  const dockerfile = [
+    `FROM ${debianImage}`,
+    "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light wget && rm -rf /var/lib/apt/lists/* \\",
+    " && rm -f /etc/nginx/sites-enabled/default && mkdir -p /usr/share/nginx/html \\",
+    " && ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log",
+    "STOPSIGNAL SIGQUIT",
+    `CMD ["nginx", "-g", "daemon off;"]`,
+  ].join("\n");
+  const result = spawnSync("docker", ["build", "--network", "host", "-t", NGINX_BASE_IMAGE, "-"], {
+    input: dockerfile, encoding: "utf8", maxBuffer: 1 << 24, timeout: 20 * 60_000, env: { ...process.env, DOCKER_BUILDKIT: "0" },
+  });
+  if (result.status !== 0) throw new Error(`building ${NGINX_BASE_IMAGE} failed (${result.status}):\n${`${result.stdout}\n${result.stderr}`.slice(-3000)}`);
+  return NGINX_BASE_IMAGE;
+}

