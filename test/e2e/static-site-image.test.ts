@@ -54,9 +54,11 @@ describe.skipIf(!ready)(`the static-site image, for real (${reason})`, () => {
     expect(home.headers.get("content-type")).toContain("text/html");
     expect(home.headers.get("x-content-type-options")).toBe("nosniff");
     expect(await home.text()).toBe(readFileSync(join(repoRoot, ARTIFACTS.siteDir, "index.html"), "utf8"));
-    const page = await fetch(`${url}/downloads`); // extensionless page names resolve to .html
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain("SHA-256");
+    expect(await (await fetch(`${url}/downloads.html`)).text()).toContain("SHA-256");
+    expect(await (await fetch(`${url}/how-it-works`)).text()).toContain("How it works"); // extensionless names resolve to .html
+    const toListing = await fetch(`${url}/downloads`, { redirect: "manual" });
+    expect(toListing.status).toBe(301);
+    expect(toListing.headers.get("location")).toBe("/downloads/"); // relative: the published port, not the container's
     expect((await fetch(`${url}/no-such-page`)).status).toBe(404);
     expect((await fetch(`${url}/healthz`)).headers.get("server")).toBe("nginx"); // server_tokens off: no version
   });

@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { TestProject } from "vitest/node";
 import { stopAll } from "./processes.js";
@@ -10,11 +13,26 @@ declare module "vitest" {
   }
 }
 
+/**
+ * Gives the run a temp dir of its own (TMPDIR, inherited by the test workers and everything they start), removed at
+ * the end, so temp files a test leaves behind do not pile up on a machine that runs the suite again and again.
+ */
+function useRunTempDir(): () => void {
+  const dir = mkdtempSync(join(tmpdir(), "iron-test-run-"));
+  chmodSync(dir, 0o755); // as root, PostgreSQL runs as the `postgres` user and must enter dirs made under it
+  process.env.TMPDIR = dir;
+  return () => rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+}
+
 /** Starts one PostgreSQL for the whole run (in its own process) unless `DATABASE_URL` points at one. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const removeTempDir = useRunTempDir();
   if (process.env.DATABASE_URL) {
     project.provide("pgAdminUrl", process.env.DATABASE_URL);
-    return async () => stopAll();
+    return async () => {
+      await stopAll();
+      removeTempDir();
+    };
   }
   // stdin is a pipe: if this runner dies, the server sees end-of-input and cleans up.
   const child = spawn(process.execPath, ["--import", "tsx", new URL("./postgres-main.ts", import.meta.url).pathname], { stdio: ["pipe", "pipe", "inherit"] });
@@ -32,5 +50,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const timer = setTimeout(() => child.kill("SIGTERM"), 30_000);
     await exited;
     clearTimeout(timer);
+    removeTempDir();
   };
 }
