@@ -5,7 +5,10 @@
  */
 export const ARTIFACTS = {
   siteDir: "services/marketing-site/dist",
-  cliDownloadsDir: "services/cli/dist/artifacts",
+  /** What the site serves under /downloads/: both CLIs' artifacts and one SHA256SUMS (made from the two below). */
+  downloadsDir: "dist/downloads",
+  cliArtifactsDir: "services/cli/dist/artifacts",
+  cliPyArtifactsDir: "services/cli-py/dist/artifacts",
   sandboxBootstrap: "services/sandbox/node/bootstrap.sh",
   /** Holds iron-sandbox-<version>-linux-<arch>.tar.gz and its .sha256. */
   sandboxTarballDir: "services/sandbox/dist",
@@ -13,7 +16,9 @@ export const ARTIFACTS = {
 
 const BUILD_COMMANDS: Record<string, string> = {
   [ARTIFACTS.siteDir]: "npm run build -w services/marketing-site",
-  [ARTIFACTS.cliDownloadsDir]: "npm run build:artifacts -w services/cli",
+  [ARTIFACTS.downloadsDir]: "npm run build:artifacts",
+  [ARTIFACTS.cliArtifactsDir]: "npm run build:artifacts -w services/cli",
+  [ARTIFACTS.cliPyArtifactsDir]: "sh services/cli-py/build.sh",
   [ARTIFACTS.sandboxTarballDir]: "npm run build:artifact -w services/sandbox",
 };
 

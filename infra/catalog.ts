@@ -87,7 +87,7 @@ export const PACKAGES: Record<PackageId, PackageSpec> = {
     name: "Python CLI",
     ships: "Python wheel `iron-cli-py`",
     source: "services/cli-py",
-    artifact: null,
+    artifact: { path: "services/cli-py/dist/artifacts/SHA256SUMS", build: "sh services/cli-py/build.sh" },
     ports: [{ name: "control-panel-api", port: 443, protocol: "https", direction: "outbound" }],
   },
 };

@@ -57,6 +57,7 @@ export class Platform extends pulumi.ComponentResource {
       return;
     }
     const deployed = new Set<PackageId>(config.installOrder);
+    const publishesDownloads = deployed.has("cli") || deployed.has("cli-py");
     const image = (key: "controlPanel" | "agentRuntime" | "sandbox", repository: string, dir: string): ImageSource => {
       const ref = config.images[key];
       if (ref) return { kind: "ref", ref };
@@ -96,7 +97,7 @@ export class Platform extends pulumi.ComponentResource {
           site = target.staticSite({
             name: "marketing-site",
             siteDir: ARTIFACTS.siteDir,
-            downloadsDir: deployed.has("cli") ? ARTIFACTS.cliDownloadsDir : undefined,
+            downloadsDir: publishesDownloads ? ARTIFACTS.downloadsDir : undefined,
             settings: this.siteSettings(config, panel),
           });
           break;
@@ -118,13 +119,11 @@ export class Platform extends pulumi.ComponentResource {
           break;
         }
         case "cli":
-          // Published where the site serves /downloads; without a site, on a downloads-only host.
-          if (!deployed.has("marketing-site")) {
-            site = target.staticSite({ name: "cli-downloads", downloadsDir: ARTIFACTS.cliDownloadsDir, settings: this.siteSettings(config, panel) });
-          }
-          break;
         case "cli-py":
-          pulumi.log.warn(`${PACKAGES[id].name}: ${PACKAGES[id].source} is not part of this kit yet, so nothing is published for it`, this);
+          // Both CLIs are published where the site serves /downloads; without a site, on one downloads-only host.
+          if (!deployed.has("marketing-site") && !site) {
+            site = target.staticSite({ name: "cli-downloads", downloadsDir: ARTIFACTS.downloadsDir, settings: this.siteSettings(config, panel) });
+          }
           break;
       }
     }

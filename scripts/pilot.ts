@@ -117,7 +117,7 @@ try {
   say(`  Control Panel   ${panel.url}      dashboard at /, API at /api, health at /healthz`);
   const runtimeUrl = runtime && `http://127.0.0.1:${runtime.port}`;
   say(runtime ? `  Agent Runtime   ${runtimeUrl}      OpenAI base ${runtimeUrl}/openai/v1, Anthropic base ${runtimeUrl}/anthropic (agent "${PILOT_AGENT}")` : `  Agent Runtime   not started: the first start ended before it issued the runtime's agent token; delete ${dataDir} to start over`);
-  say(`  Marketing Site  ${site.url}      downloads at ${site.url}/downloads/${artifacts === undefined ? " (CLI not built: npm run build:artifacts -w services/cli)" : ""}`);
+  say(`  Marketing Site  ${site.url}      downloads at ${site.url}/downloads/${artifacts === undefined ? " (CLIs not built: npm run build:artifacts)" : ""}`);
   say(`  PostgreSQL      127.0.0.1 (embedded, pid ${postgres.pid})`);
   if (adminPassword) {
     say("");

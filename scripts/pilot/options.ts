@@ -45,7 +45,7 @@ export function parsePilotOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     .option("--runtime-port <port>", "Agent Runtime proxy port (IRON_PILOT_RUNTIME_PORT)", port, port(env.IRON_PILOT_RUNTIME_PORT || "8787"))
     .option("--site-port <port>", "Marketing Site + /downloads port (IRON_PILOT_SITE_PORT)", port, port(env.IRON_PILOT_SITE_PORT || "8080"))
     .option("--postgres-port <port>", "embedded PostgreSQL port, 0 = any free one (IRON_PILOT_POSTGRES_PORT)", port, port(env.IRON_PILOT_POSTGRES_PORT || "0"))
-    .option("--downloads-dir <dir>", "the CLI artifacts served under /downloads/ (IRON_PILOT_DOWNLOADS_DIR)", env.IRON_PILOT_DOWNLOADS_DIR || "services/cli/dist/artifacts")
+    .option("--downloads-dir <dir>", "the CLIs' artifacts served under /downloads/ (IRON_PILOT_DOWNLOADS_DIR)", env.IRON_PILOT_DOWNLOADS_DIR || "dist/downloads")
     .option("--host <address>", "address every part listens on (IRON_PILOT_HOST); 0.0.0.0 only inside a container", env.IRON_PILOT_HOST || "127.0.0.1")
     .option("--public-url <url>", "the panel's address as people reach it, for the site's links and tokens (IRON_PILOT_PUBLIC_URL; default http://127.0.0.1:<panel port>)", url, env.IRON_PILOT_PUBLIC_URL || undefined)
     .option("--admin-email <email>", "the first admin's email, used on the first start only (IRON_ADMIN_EMAIL; IRON_ADMIN_PASSWORD sets its password, else one is generated)", env.IRON_ADMIN_EMAIL || "admin@iron.local")

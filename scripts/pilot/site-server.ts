@@ -90,7 +90,7 @@ async function serveDownloads(root: string, name: string, res: ServerResponse): 
   if (name === "") {
     const names = await readdir(root).catch(() => [] as string[]);
     const items = names.map((n) => `<li><a href="${encodeURIComponent(n)}">${n.replace(/[<&"]/g, "")}</a></li>`).join("\n");
-    const body = `<!doctype html><html lang="en"><title>Downloads</title><main><h1>Downloads</h1><ul>\n${items || "<li>nothing built yet: npm run build:artifacts -w services/cli</li>"}\n</ul></main></html>\n`;
+    const body = `<!doctype html><html lang="en"><title>Downloads</title><main><h1>Downloads</h1><ul>\n${items || "<li>nothing built yet: npm run build:artifacts</li>"}\n</ul></main></html>\n`;
     return send(res, 200, "text/html; charset=utf-8", body);
   }
   const file = await fileAt(name.includes("/") ? undefined : inside(root, name));

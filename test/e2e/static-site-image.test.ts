@@ -33,7 +33,7 @@ describe.skipIf(!ready)(`the static-site image, for real (${reason})`, () => {
   beforeAll(async () => {
     const nginx = ensureNginxBaseImage(await ensureDebianDockerImage());
     const build = dockerBuild(repoRoot, "infra/targets/docker/static-site.Dockerfile", IMAGE, {
-      NGINX_IMAGE: nginx, SITE_DIR: ARTIFACTS.siteDir, DOWNLOADS_DIR: ARTIFACTS.cliDownloadsDir,
+      NGINX_IMAGE: nginx, SITE_DIR: ARTIFACTS.siteDir, DOWNLOADS_DIR: ARTIFACTS.downloadsDir,
     });
     expect(build.ok, build.log.slice(-4000)).toBe(true);
     docker("rm", "-f", CONTAINER);
@@ -63,8 +63,8 @@ describe.skipIf(!ready)(`the static-site image, for real (${reason})`, () => {
     expect((await fetch(`${url}/healthz`)).headers.get("server")).toBe("nginx"); // server_tokens off: no version
   });
 
-  it("serves every CLI download byte for byte, listed under /downloads/", async () => {
-    const dir = join(repoRoot, ARTIFACTS.cliDownloadsDir);
+  it("serves every CLI download (both CLIs) byte for byte, listed under /downloads/", async () => {
+    const dir = join(repoRoot, ARTIFACTS.downloadsDir);
     const files = readdirSync(dir);
     expect(files.length).toBeGreaterThan(0);
     const listing = await (await fetch(`${url}/downloads/`)).text();

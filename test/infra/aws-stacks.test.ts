@@ -58,7 +58,7 @@ describe("panel-clis on aws", async () => {
 
   it("uploads every CLI artifact under /downloads", () => {
     const keys = ofType(run, "aws:s3/bucketObjectv2:BucketObjectv2").map((o) => o.inputs.key).sort();
-    const artifacts = readdirSync(join(repoRoot, "services/cli/dist/artifacts")).map((f) => `downloads/${f}`);
+    const artifacts = readdirSync(join(repoRoot, "dist/downloads")).map((f) => `downloads/${f}`);
     expect(keys).toEqual([...artifacts, "settings.json"].sort());
   });
 });

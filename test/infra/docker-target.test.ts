@@ -57,7 +57,7 @@ describe("full-platform on docker", async () => {
     const settings = JSON.parse((unwrap(site.inputs.uploads) as { content: string }[])[0]!.content) as Record<string, string>;
     expect(settings).toMatchObject({ controlPanelUrl: "http://127.0.0.1:3000", signInUrl: "http://127.0.0.1:3000/", downloadsUrl: "/downloads/" });
     const image = find(run, "docker:index/image:Image", "marketing-site-image");
-    expect((image.inputs.build as { args: Record<string, string> }).args).toMatchObject({ SITE_DIR: "services/marketing-site/dist", DOWNLOADS_DIR: "services/cli/dist/artifacts" });
+    expect((image.inputs.build as { args: Record<string, string> }).args).toMatchObject({ SITE_DIR: "services/marketing-site/dist", DOWNLOADS_DIR: "dist/downloads" });
   });
 
   it("publishes ports on 127.0.0.1 only", () => {

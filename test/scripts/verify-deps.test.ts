@@ -159,6 +159,6 @@ describe("probes, for real on this machine", () => {
 
   it("redacts passwords and sees which artifacts exist", () => {
     expect(redact("postgres://iron:hunter2@db:5432/iron")).toBe("postgres://iron:***@db:5432/iron");
-    expect(probeArtifacts(mkdtempSync(join(tmpdir(), "empty-")), ["sandbox", "cli-py"])).toEqual({ sandbox: false });
+    expect(probeArtifacts(mkdtempSync(join(tmpdir(), "empty-")), ["sandbox", "cli-py"])).toEqual({ sandbox: false, "cli-py": false });
   });
 });

@@ -23,7 +23,7 @@ const program = new Command("build")
   .option("--downloads-url <url>", "base URL of the CLI artifacts (IRON_SITE_DOWNLOADS_URL)", env.IRON_SITE_DOWNLOADS_URL || "/downloads/")
   .option("--docs-url <url>", "full documentation, if published (IRON_SITE_DOCS_URL)", env.IRON_SITE_DOCS_URL)
   .option("--site-version <version>", "version shown on the site (IRON_SITE_VERSION)", env.IRON_SITE_VERSION || pkg.version)
-  .option("--artifacts <dir>", "CLI artifacts with SHA256SUMS", join(root, "services/cli/dist/artifacts"))
+  .option("--artifacts <dir>", "the downloads (both CLIs' artifacts) with SHA256SUMS", join(root, "dist/downloads"))
   .parse();
 const o = program.opts<{ out: string; signInUrl?: string; controlPanelUrl?: string; downloadsUrl: string; docsUrl?: string; siteVersion: string; artifacts: string }>();
 

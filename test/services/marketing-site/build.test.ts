@@ -74,7 +74,7 @@ describe("the Marketing Site build", () => {
     expect(printed).toContain("CLI artifacts not built");
     const page = await readFile(join(out, "downloads.html"), "utf8");
     expect(page).toContain("not built on this server yet");
-    expect(page).toContain("npm run build:artifacts -w services/cli");
+    expect(page).toContain("npm run build:artifacts</code>");
     expect(page).not.toContain("<table");
   });
 
