@@ -22,7 +22,7 @@ from iron_cli_py.files import iso_now
 from iron_cli_py.money import micros_to_usd, usd
 from iron_cli_py.output import fields, styled, table
 from iron_cli_py.paths import display_path
-from iron_cli_py.schema import CREATED_API_KEY, CREATED_TOKEN, LOGIN_RESPONSE, ME, STR, TOKEN_VIEW, USAGE_ROW, USAGE_TOTALS, pick, pick_list
+from iron_cli_py.schema import ANY, CREATED_API_KEY, CREATED_TOKEN, INT, LOGIN_RESPONSE, ME, NULLABLE_STR, STR, TOKEN_VIEW, USAGE_ROW, USAGE_TOTALS, pick, pick_list
 from iron_cli_py.session import GlobalOptions, Session, anything
 from iron_cli_py.settings import save_default_api_url
 from iron_cli_py.tokens import forget_token, save_token
@@ -187,7 +187,7 @@ def whoami(options: GlobalOptions) -> None:
 
 
 def _checks(value: Any) -> Dict[str, Any]:
-    ready = pick(value, (("status", STR, True), ("checks", "any", False)), "readyz")
+    ready = pick(value, (("status", STR, True), ("checks", ANY, False)), "readyz")
     checks = ready.get("checks") or {}
     if not isinstance(checks, dict):
         raise ValueError("readyz.checks: expected an object")
@@ -205,7 +205,7 @@ def status(options: GlobalOptions) -> int:
         "Reading the version",
         "GET",
         "/version",
-        partial(pick, fields=(("name", STR, True), ("version", STR, True), ("schema_version", "int", False), ("node", STR, False))),
+        partial(pick, fields=(("name", STR, True), ("version", STR, True), ("schema_version", INT, False), ("node", STR, False))),
     )
     is_ready = ready["status"] == "ready"
     schema = "" if version.get("schema_version") is None else " (schema %d)" % version["schema_version"]
@@ -286,7 +286,7 @@ def _authorized(options: GlobalOptions) -> Tuple[Session, str]:
 
 
 def _token_list(value: Any) -> Dict[str, Any]:
-    page = pick(value, (("items", "any", True), ("next_cursor", "str|null", True)), "token list")
+    page = pick(value, (("items", ANY, True), ("next_cursor", NULLABLE_STR, True)), "token list")
     return {"items": pick_list(page["items"], TOKEN_VIEW, "items"), "next_cursor": page["next_cursor"]}
 
 
@@ -369,7 +369,7 @@ def topup_token(options: GlobalOptions, token_id: str, budget: str) -> None:
 def _usage_report(value: Any) -> Dict[str, Any]:
     report = pick(
         value,
-        (("group_by", STR, True), ("since", STR, True), ("until", STR, True), ("rows", "any", True), ("total", USAGE_TOTALS, True)),
+        (("group_by", STR, True), ("since", STR, True), ("until", STR, True), ("rows", ANY, True), ("total", USAGE_TOTALS, True)),
         "usage",
     )
     report["rows"] = pick_list(report["rows"], USAGE_ROW, "rows")

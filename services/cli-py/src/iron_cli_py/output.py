@@ -12,7 +12,7 @@ import sys
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import yaml
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -54,7 +54,7 @@ class Ui:
         """Spinners only for a person at a terminal."""
         return not self.machine and self.err.is_terminal
 
-    def result(self, data: Any, human: Callable[[], Union[str, Text, Table]]) -> None:
+    def result(self, data: Any, human: Callable[[], RenderableType]) -> None:
         """The command's result: `data` as JSON/YAML, else `human()` as text, on stdout."""
         if self.machine:
             sys.stdout.write(machine_document(data, self.mode))
@@ -62,13 +62,13 @@ class Ui:
             return
         self._print(self.out, human())
 
-    def note(self, text: Union[str, Text]) -> None:
+    def note(self, text: RenderableType) -> None:
         """A side remark for people, on stderr; silent with --json/--yaml."""
         if not self.machine:
             self._print(self.err, text)
 
     @staticmethod
-    def _print(console: Console, renderable: Union[str, Text, Table]) -> None:
+    def _print(console: Console, renderable: RenderableType) -> None:
         if console.is_terminal:
             console.print(renderable)
             return

@@ -10,7 +10,6 @@ from typing import Any, Dict, Sequence, Tuple, Union
 
 INT = "int"
 STR = "str"
-BOOL = "bool"
 NULLABLE_STR = "str|null"
 ANY = "any"
 
@@ -25,8 +24,6 @@ def _check(value: Any, kind: Union[str, Fields], where: str) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif kind == STR:
         ok = isinstance(value, str)
-    elif kind == BOOL:
-        ok = isinstance(value, bool)
     elif kind == NULLABLE_STR:
         ok = value is None or isinstance(value, str)
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, NamedTuple, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from iron_cli_py.api_url import assert_safe_for_credentials, resolve_api_url
 from iron_cli_py.credentials import read_credential
@@ -71,10 +71,4 @@ class Session:
 
 def anything(value: Any) -> Any:
     """For answers whose body the command does not use."""
-    return value
-
-
-def as_dict(value: Any) -> Dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError("expected an object")
     return value
