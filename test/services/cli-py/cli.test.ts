@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { tempHome } from "../../support/iron-cli.js";
-import { CLI_PY_VERSION, runIronPy } from "../../support/iron-cli-py.js";
+import { CLI_PY_VERSION, installIronPy, runIronPy } from "../../support/iron-cli-py.js";
 import { startScriptedServer, type Answer, type ScriptedServer } from "../../support/scripted-server.js";
 
 /** Help, version, input validation (nothing sent), output formats and ~/.iron edge cases, at a scripted peer. */
@@ -52,6 +53,8 @@ describe("help and version", () => {
     const run = await runIronPy(["--version"]);
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(CLI_PY_VERSION);
+    const python = join(dirname(await installIronPy()), "python");
+    expect(execFileSync(python, ["-m", "iron_cli_py", "--version"], { encoding: "utf8" }).trim()).toBe(CLI_PY_VERSION);
   });
 });
 
@@ -156,5 +159,14 @@ describe("~/.iron files", () => {
     expect(run.stdout.trim()).toMatch(/^t\..+\.s$/);
     expect(run.stderr).toContain(`${join(home, ".iron/tokens")} is not a file iron can read`);
     expect(readFileSync(join(home, ".iron/tokens"), "utf8")).toBe("{ not json");
+  });
+
+  it("a token that cannot be saved is still printed once, with exit 1 and the reason", async () => {
+    const home = tempHome();
+    mkdirSync(join(home, ".iron/tokens"), { recursive: true }); // a directory where the file should be
+    const run = await runIronPy(["token", "generate", "--budget", "3"], { home, env: env() });
+    expect(run.code).toBe(1);
+    expect(run.stdout.trim()).toMatch(/^t\..+\.s$/);
+    expect(run.stderr).toContain(`the token was issued (printed above) but could not be saved in ${join(home, ".iron/tokens")}`);
   });
 });
