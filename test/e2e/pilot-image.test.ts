@@ -66,6 +66,9 @@ describe.skipIf(!ready)(`the pilot image, for real (${reason})`, () => {
     expect(await login(panel)).toBe(200);
     expect(await ok(`http://127.0.0.1:${ports.runtime}/healthz`)).toBe(true);
     expect(await ok(`http://127.0.0.1:${ports.site}/downloads.html`)).toBe(true);
+    // Both CLIs from dist/downloads (built before the image by npm test's pretest).
+    expect(await ok(`http://127.0.0.1:${ports.site}/downloads/iron_cli_py-0.1.0-py3-none-any.whl`)).toBe(true);
+    expect(await ok(`http://127.0.0.1:${ports.site}/downloads/iron-linux-x64`)).toBe(true);
     expect(docker("logs", NAME).out).not.toContain(ADMIN.password);
 
     const stop = docker("stop", "-t", "30", NAME);
