@@ -1,10 +1,10 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { tempHome, type IronResult } from "./iron-cli.js";
+import { runIron, type IronResult, type RunOptions } from "./iron-cli.js";
 
 const run = promisify(execFile);
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -68,28 +68,11 @@ export function installIronPy(): Promise<string> {
   return installed;
 }
 
-export interface RunPyOptions {
-  /** HOME for the run (so ~/.iron is private to the test); a fresh temp dir when omitted. */
-  home?: string;
-  env?: Record<string, string>;
-  /** Written to stdin, which is then closed. */
-  input?: string;
-}
+export type RunPyOptions = Omit<RunOptions, "executable">;
 
 /** Runs the installed `iron-cli-py` as a user would, with a clean environment (PATH, HOME, NO_COLOR=1, `env`). */
 export async function runIronPy(args: string[], options: RunPyOptions = {}): Promise<IronResult> {
-  const executable = await installIronPy();
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: options.home ?? tempHome(), NO_COLOR: "1", ...options.env };
-  return new Promise((resolve, reject) => {
-    const child = spawn(executable, args, { env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
-  });
+  return runIron(args, { ...options, executable: await installIronPy() });
 }
 
 /** The versions of the Python packages the installed CLI runs on, for the test log. */
