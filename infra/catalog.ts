@@ -79,7 +79,8 @@ export const PACKAGES: Record<PackageId, PackageSpec> = {
     name: "CLI Tool",
     ships: "single executable `iron` (Node SEA) and npm tarball",
     source: "services/cli",
-    artifact: { path: "services/cli/dist/artifacts/SHA256SUMS", build: "npm run build:artifacts -w services/cli" },
+    // Both CLIs are deployed as the files in dist/downloads (see infra/artifacts.ts), assembled from each one's build.
+    artifact: { path: "dist/downloads/SHA256SUMS", build: "npm run build:artifacts" },
     ports: [{ name: "control-panel-api", port: 443, protocol: "https", direction: "outbound" }],
   },
   "cli-py": {
@@ -87,7 +88,8 @@ export const PACKAGES: Record<PackageId, PackageSpec> = {
     name: "Python CLI",
     ships: "Python wheel `iron-cli-py`",
     source: "services/cli-py",
-    artifact: { path: "services/cli-py/dist/artifacts/SHA256SUMS", build: "sh services/cli-py/build.sh" },
+    // Both CLIs are deployed as the files in dist/downloads (see infra/artifacts.ts), assembled from each one's build.
+    artifact: { path: "dist/downloads/SHA256SUMS", build: "npm run build:artifacts" },
     ports: [{ name: "control-panel-api", port: 443, protocol: "https", direction: "outbound" }],
   },
 };
