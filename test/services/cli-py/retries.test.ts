@@ -153,10 +153,15 @@ describe("credentials over plain http", () => {
     noKey(run);
   });
 
-  it("are sent with --insecure (here to a name that does not resolve: exit 3, not 2)", async () => {
-    const run = await runIronPy(["token", "list", "--insecure"], { env: { IRON_API_URL: "http://panel.example.invalid:3000", IRON_API_KEY: KEY } });
-    expect(run.code).toBe(3);
-    expect(run.stderr).toContain("cannot reach the Control Panel at http://panel.example.invalid:3000/api/tokens");
+  it("are sent with --insecure (to a local peer addressed as 0.0.0.0, which the CLI does not count as this machine)", async () => {
+    server = await startScriptedServer(() => ({ status: 200, body: { items: [], next_cursor: null } }));
+    const url = server.url.replace("127.0.0.1", "0.0.0.0"); // no DNS lookup, no traffic off this machine
+    const refused = await runIronPy(["token", "list"], { env: { IRON_API_URL: url, IRON_API_KEY: KEY } });
+    expect(refused.code).toBe(2);
+    expect(server.requests).toHaveLength(0);
+    const run = await runIronPy(["token", "list", "--insecure", "--json"], { env: { IRON_API_URL: url, IRON_API_KEY: KEY } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(server.requests.map((r) => `${r.method} ${r.path.split("?")[0]} ${r.headers.authorization}`)).toEqual([`GET /api/tokens Bearer ${KEY}`]);
     noKey(run);
   });
 });
