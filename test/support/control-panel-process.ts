@@ -18,6 +18,8 @@ export interface PanelProcess {
   issueToken(budgetMicros: number): Promise<{ id: string; token: string }>;
   /** GET `path` as the admin; returns the parsed JSON (throws on a non-2xx answer). */
   get<T>(path: string): Promise<T>;
+  /** Any call, as the admin unless `bearer` is given; the status and parsed body whatever the answer (null when empty). */
+  request<T>(method: string, path: string, body?: unknown, bearer?: string): Promise<{ status: number; json: T }>;
   revoke(tokenId: string): Promise<void>;
   /** Adds to a token's budget (PATCH /api/tokens/:id). */
   topUp(tokenId: string, addMicros: number): Promise<void>;
@@ -58,14 +60,17 @@ export async function startPanelProcess(): Promise<PanelProcess> {
   };
   await start();
 
-  const call = async <T>(method: string, path: string, auth: string | undefined, body?: unknown): Promise<T> => {
+  const send = async (method: string, path: string, auth: string | undefined, body?: unknown): Promise<{ status: number; text: string }> => {
     const res = await fetch(`${url}${path}`, {
       method,
       headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return { status: res.status, text: await res.text() };
+  };
+  const call = async <T>(method: string, path: string, auth: string | undefined, body?: unknown): Promise<T> => {
+    const { status, text } = await send(method, path, auth, body);
+    if (status < 200 || status > 299) throw new Error(`${method} ${path}: ${status} ${text}`);
     return JSON.parse(text) as T;
   };
   // The panel creates the first admin just after it becomes ready.
@@ -79,6 +84,10 @@ export async function startPanelProcess(): Promise<PanelProcess> {
     admin,
     issueToken: (budgetMicros) => call("POST", "/api/tokens", admin, { budget_micros: budgetMicros }),
     get: (path) => call("GET", path, admin),
+    request: async <T>(method: string, path: string, body?: unknown, bearer = admin) => {
+      const { status, text } = await send(method, path, bearer, body);
+      return { status, json: (text ? JSON.parse(text) : null) as T };
+    },
     revoke: async (tokenId) => void (await call("DELETE", `/api/tokens/${tokenId}`, admin)),
     topUp: async (tokenId, addMicros) => void (await call("PATCH", `/api/tokens/${tokenId}`, admin, { add_budget_micros: addMicros })),
     stop: async () => void (await proc?.stop()),

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitFor } from "./processes.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
 /** The `iron` bin as npm links it at the repository root (it loads the built bundle services/cli/dist/iron.cjs). */
@@ -52,4 +53,25 @@ export function jsonOf<T = Record<string, unknown>>(result: IronResult): T {
   } catch {
     throw new Error(`not JSON (exit ${result.code}):\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
   }
+}
+
+/**
+ * Runs `<executable> login` on a real terminal (a pty via util-linux `script`) and answers as a person would: the email
+ * once "Email: " is on the screen, then the password once "Password: " is. Returns the exit code and all the terminal showed.
+ */
+export async function loginOnTerminal(executable: string, options: { home: string; apiUrl: string; email: string; password: string }): Promise<{ code: number | null; screen: string }> {
+  const child = spawn("script", ["-qec", `'${executable}' login`, "/dev/null"], {
+    env: { PATH: process.env.PATH ?? "", HOME: options.home, TERM: "xterm", NO_COLOR: "1", IRON_API_URL: options.apiUrl },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let screen = "";
+  child.stdout.on("data", (chunk: Buffer) => (screen += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  await waitFor("the email question", () => screen.includes("Email: "));
+  child.stdin.write(`${options.email}\r`);
+  await waitFor("the password question", () => screen.includes("Password: "));
+  child.stdin.write(`${options.password}\r`);
+  await waitFor("the login to finish", () => screen.includes("Logged in"), 30_000);
+  child.stdin.end();
+  return { code: await exited, screen };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -52,3 +53,12 @@ export async function startScriptedServer(answer: (request: ArrivedRequest, n: n
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The panel's answer to `POST /api/tokens` for the budget the request asked for (a CLI's token generate). */
+export const tokenCreated = (request: ArrivedRequest): Answer => {
+  const { budget_micros } = JSON.parse(request.body) as { budget_micros: number };
+  return { status: 201, body: { id: randomUUID(), token: "header.payload.signature", agent_id: "agent-1", name: null, budget_micros, expires_at: null } };
+};
+
+/** A panel error answer: `{ error: { code, message } }` with `status`. */
+export const panelError = (status: number, code: string, message: string, headers?: Record<string, string>): Answer => ({ status, headers, body: { error: { code, message } } });

@@ -14,15 +14,7 @@ import { stopAll } from "../../support/processes.js";
 let panel: PanelProcess;
 let apiKey: string;
 
-async function asAdmin<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${panel.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${panel.admin}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
-}
+const asAdmin = <T>(method: string, path: string, body?: unknown) => panel.request<T>(method, path, body);
 
 /** A temp HOME logged in to the panel with the admin's API key, by iron-cli-py. */
 async function loggedInHome(): Promise<string> {

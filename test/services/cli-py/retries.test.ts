@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { randomUUID } from "node:crypto";
 import { createServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
@@ -7,7 +6,7 @@ import { join } from "node:path";
 import { freePort } from "../../support/ports.js";
 import { tempHome } from "../../support/iron-cli.js";
 import { runIronPy } from "../../support/iron-cli-py.js";
-import { startScriptedServer, type Answer, type ArrivedRequest, type ScriptedServer } from "../../support/scripted-server.js";
+import { panelError as error, startScriptedServer, tokenCreated as created, type ScriptedServer } from "../../support/scripted-server.js";
 
 /** How iron-cli-py retries, waits and gives up, observed at a local peer that answers what each test scripts. */
 
@@ -18,11 +17,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-const created = (request: ArrivedRequest): Answer => {
-  const { budget_micros } = JSON.parse(request.body) as { budget_micros: number };
-  return { status: 201, body: { id: randomUUID(), token: "header.payload.signature", agent_id: "agent-1", name: null, budget_micros, expires_at: null } };
-};
-const error = (status: number, code: string, message: string, headers?: Record<string, string>): Answer => ({ status, headers, body: { error: { code, message } } });
 const generate = (url: string, home = tempHome(), extra: string[] = []) =>
   runIronPy(["token", "generate", "--budget", "100", ...extra], { home, env: { IRON_API_URL: url, IRON_API_KEY: KEY } });
 const noKey = (run: { stdout: string; stderr: string }) => expect(run.stdout + run.stderr).not.toContain(KEY);

@@ -12,15 +12,7 @@ import { stopAll } from "../../support/processes.js";
 let panel: PanelProcess;
 let apiKey: string;
 
-async function asAdmin<T>(method: string, path: string, body?: unknown, bearer = panel.admin): Promise<{ status: number; json: T }> {
-  const res = await fetch(`${panel.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
-}
+const asAdmin = <T>(method: string, path: string, body?: unknown, bearer?: string) => panel.request<T>(method, path, body, bearer);
 
 /** A temp HOME logged in to the panel with the admin's API key. */
 async function loggedInHome(): Promise<string> {

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { IRON_BIN, tempHome } from "../../support/iron-cli.js";
-import { waitFor } from "../../support/processes.js";
+import { IRON_BIN, loginOnTerminal, tempHome } from "../../support/iron-cli.js";
 import { startScriptedServer, type Answer, type ScriptedServer } from "../../support/scripted-server.js";
 
 /** `iron login` asks for email and password on a terminal (a real pty via util-linux `script`) and never echoes the password. */
@@ -25,21 +23,8 @@ afterAll(() => panel.close());
 describe("interactive login", () => {
   it("asks for the email, then the password without echoing it, and saves the created key", async () => {
     const home = tempHome();
-    const child = spawn("script", ["-qec", `'${IRON_BIN}' login`, "/dev/null"], {
-      env: { PATH: process.env.PATH ?? "", HOME: home, TERM: "xterm", NO_COLOR: "1", IRON_API_URL: panel.url },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let screen = "";
-    child.stdout.on("data", (chunk: Buffer) => (screen += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    // Type each answer only once its question is on the screen, as a person would.
-    await waitFor("the email question", () => screen.includes("Email: "));
-    child.stdin.write("ops@example.com\r");
-    await waitFor("the password question", () => screen.includes("Password: "));
-    child.stdin.write(`${PASSWORD}\r`);
-    await waitFor("the login to finish", () => screen.includes("Logged in"), 30_000);
-    child.stdin.end();
-    expect(await exited).toBe(0);
+    const { code, screen } = await loginOnTerminal(IRON_BIN, { home, apiUrl: panel.url, email: "ops@example.com", password: PASSWORD });
+    expect(code).toBe(0);
 
     expect(screen).toContain("ops@example.com"); // the email is echoed
     expect(screen).not.toContain(PASSWORD);

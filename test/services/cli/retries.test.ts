@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_RETRY } from "@iron/cli";
 import { freePort } from "../../support/ports.js";
 import { runIron, tempHome } from "../../support/iron-cli.js";
-import { startScriptedServer, type Answer, type ArrivedRequest, type ScriptedServer } from "../../support/scripted-server.js";
+import { panelError as error, startScriptedServer, tokenCreated as created, type ScriptedServer } from "../../support/scripted-server.js";
 
 /** How iron retries, waits and gives up, observed at a local server that answers what each test scripts. */
 
@@ -16,11 +15,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-const created = (request: ArrivedRequest): Answer => {
-  const { budget_micros } = JSON.parse(request.body) as { budget_micros: number };
-  return { status: 201, body: { id: randomUUID(), token: "header.payload.signature", agent_id: "agent-1", name: null, budget_micros, expires_at: null } };
-};
-const error = (status: number, code: string, message: string, headers?: Record<string, string>): Answer => ({ status, headers, body: { error: { code, message } } });
 const generate = (url: string, home = tempHome()) => runIron(["token", "generate", "--budget", "100"], { home, env: { IRON_API_URL: url, IRON_API_KEY: KEY } });
 
 describe("retries with exponential backoff", () => {
