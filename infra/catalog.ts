@@ -33,6 +33,9 @@ export interface PackageSpec {
   ports: Port[];
 }
 
+/** The packages shipped as files under the site's /downloads/ (one downloads directory serves them all). */
+export const DOWNLOADED_PACKAGES: readonly PackageId[] = ["cli", "cli-py"];
+
 export const PACKAGES: Record<PackageId, PackageSpec> = {
   "control-panel": {
     id: "control-panel",

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ARTIFACTS } from "./artifacts.js";
-import { PACKAGES, requirement, type PackageId } from "./catalog.js";
+import { DOWNLOADED_PACKAGES, PACKAGES, requirement, type PackageId } from "./catalog.js";
 import { DEFAULT_IMAGES, type ResolvedConfig } from "./config.js";
 import { deployPilot } from "./pilot.js";
 import { createTarget } from "./targets/index.js";
@@ -57,7 +57,7 @@ export class Platform extends pulumi.ComponentResource {
       return;
     }
     const deployed = new Set<PackageId>(config.installOrder);
-    const publishesDownloads = deployed.has("cli") || deployed.has("cli-py");
+    const publishesDownloads = DOWNLOADED_PACKAGES.some((id) => deployed.has(id));
     const image = (key: "controlPanel" | "agentRuntime" | "sandbox", repository: string, dir: string): ImageSource => {
       const ref = config.images[key];
       if (ref) return { kind: "ref", ref };

@@ -7,14 +7,11 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import { PACKAGES, STACK_NAMES, type PackageId } from "../infra/catalog.js";
+import { DOWNLOADED_PACKAGES, PACKAGES, STACK_NAMES, type PackageId } from "../infra/catalog.js";
 import { ARTIFACTS } from "../infra/artifacts.js";
 import { TARGETS } from "../infra/config.js";
 import { readStackFile } from "../infra/stack-file.js";
 import { runProgramWithMocks, type CapturedResource } from "./lib/mock-program.js";
-
-/** Packages shipped as files in the downloads directory, which one static site serves for both. */
-const DOWNLOADED = new Set<PackageId>(["cli", "cli-py"]);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -46,7 +43,7 @@ async function plan(opts: Options): Promise<number> {
     const mine = resources.filter((r) => r.package === id);
     if (id === "shared" && mine.length === 0) continue;
     lines.push(id === "shared" ? "shared" : `${order.indexOf(id) + 1}. ${PACKAGES[id].name} (${id})`);
-    if (mine.length === 0) lines.push(DOWNLOADED.has(id as PackageId) ? `   (no resources of its own: served from ${ARTIFACTS.downloadsDir} under /downloads/, see above)` : "   (no resources on this target yet)");
+    if (mine.length === 0) lines.push(DOWNLOADED_PACKAGES.includes(id as PackageId) ? `   (no resources of its own: served from ${ARTIFACTS.downloadsDir} under /downloads/, see above)` : "   (no resources on this target yet)");
     for (const r of mine) lines.push(`   + ${r.type}  ${r.name}`);
   }
   lines.push("", "Outputs:", ...Object.entries(outputs).map(([k, v]) => `   ${k}: ${JSON.stringify(v)}`));

@@ -5,9 +5,8 @@
  * PostgreSQL and answers /readyz; the runtime answers its health check.
  * Containers use host networking and listen on 127.0.0.1.
  */
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commandAvailable, dockerAvailable, dockerBuild, ensureNodeBaseImage } from "../support/docker.js";
+import { commandAvailable, docker, dockerAvailable, dockerBuild, ensureNodeBaseImage } from "../support/docker.js";
 import { freePort } from "../support/ports.js";
 import { createTestDatabase } from "../support/postgres.js";
 import { waitFor } from "../support/processes.js";
@@ -18,11 +17,6 @@ const reason = "needs a running Docker engine (apt-get install docker.io; docker
 const started: string[] = [];
 const ADMIN = { email: "admin@iron.test", password: "docker-test-password" };
 let panelUrl = "";
-
-function docker(...args: string[]): { status: number; out: string } {
-  const r = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
 
 function runDetached(name: string, image: string, env: Record<string, string>, command: string[]): void {
   docker("rm", "-f", name);

@@ -4,10 +4,9 @@
  * volume, admin password from the environment), stopped with `docker stop` and started again on the same data.
  * Host networking, everything on 127.0.0.1.
  */
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commandAvailable, dockerAvailable, dockerBuild, ensureNodeBaseImage } from "../support/docker.js";
+import { commandAvailable, docker, dockerAvailable, dockerBuild, ensureNodeBaseImage } from "../support/docker.js";
 import { freePort } from "../support/ports.js";
 import { waitFor } from "../support/processes.js";
 import { repoRoot } from "../support/pulumi-mocks.js";
@@ -17,11 +16,6 @@ const reason = "needs a running Docker engine (apt-get install docker.io; docker
 const NAME = `iron-test-pilot-${randomBytes(3).toString("hex")}`;
 const VOLUME = `${NAME}-data`;
 const ADMIN = { email: "admin@iron.test", password: randomBytes(12).toString("hex") };
-
-function docker(...args: string[]): { status: number; out: string } {
-  const r = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
 
 async function ok(url: string): Promise<boolean> {
   try {

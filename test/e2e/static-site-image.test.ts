@@ -4,7 +4,6 @@
  * Debian's nginx (no image can be pulled here), then run published on 127.0.0.1 with the deploy-time settings
  * copied in where the Pulumi program uploads them.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS } from "../../infra/artifacts.js";
 import { ensureDebianDockerImage } from "../support/debian-rootfs.js";
-import { commandAvailable, dockerAvailable, dockerBuild, ensureNginxBaseImage } from "../support/docker.js";
+import { commandAvailable, docker, dockerAvailable, dockerBuild, ensureNginxBaseImage } from "../support/docker.js";
 import { freePort } from "../support/ports.js";
 import { waitFor } from "../support/processes.js";
 import { repoRoot } from "../support/pulumi-mocks.js";
@@ -21,11 +20,6 @@ const ready = dockerAvailable() && commandAvailable("debootstrap");
 const reason = "needs a running Docker engine (apt-get install docker.io; dockerd) and debootstrap";
 const IMAGE = "iron-test/static-site";
 const CONTAINER = "iron-test-static-site";
-
-function docker(...args: string[]): { status: number; out: string } {
-  const r = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
 
 describe.skipIf(!ready)(`the static-site image, for real (${reason})`, () => {
   let url = "";

@@ -13,6 +13,12 @@ import { dirname, join } from "node:path";
 export const NODE_BASE_IMAGE = "iron-test/node-base:20";
 const CACHE = "/var/cache/iron-test";
 
+/** The docker CLI, synchronously: its exit status and everything it printed. */
+export function docker(...args: string[]): { status: number; out: string } {
+  const r = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
 export function dockerAvailable(): boolean {
   return spawnSync("docker", ["info"], { stdio: "ignore", timeout: 10_000 }).status === 0;
 }
