@@ -48,8 +48,8 @@ async function httpOk(url: string): Promise<boolean> {
 
 describe.skipIf(!ready)(`docker images, for real (${reason})`, () => {
   let base = "";
-  beforeAll(() => {
-    base = ensureNodeBaseImage();
+  beforeAll(async () => {
+    base = await ensureNodeBaseImage();
   }, 30 * 60_000);
 
   afterAll(() => {

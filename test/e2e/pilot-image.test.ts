@@ -32,8 +32,8 @@ async function login(panel: string): Promise<number> {
 
 describe.skipIf(!ready)(`the pilot image, for real (${reason})`, () => {
   let base = "";
-  beforeAll(() => {
-    base = ensureNodeBaseImage();
+  beforeAll(async () => {
+    base = await ensureNodeBaseImage();
   }, 30 * 60_000);
 
   afterAll(() => {

@@ -25,7 +25,7 @@ describe.skipIf(!ready)(`the static-site image, for real (${reason})`, () => {
   let url = "";
 
   beforeAll(async () => {
-    const nginx = ensureNginxBaseImage(await ensureDebianDockerImage());
+    const nginx = await ensureNginxBaseImage(await ensureDebianDockerImage());
     const build = dockerBuild(repoRoot, "infra/targets/docker/static-site.Dockerfile", IMAGE, {
       NGINX_IMAGE: nginx, SITE_DIR: ARTIFACTS.siteDir, DOWNLOADS_DIR: ARTIFACTS.downloadsDir,
     });

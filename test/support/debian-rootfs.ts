@@ -1,74 +1,18 @@
 /**
- * A Debian 12 (bookworm) root filesystem for tests that need a clean node: made once
- * with debootstrap into a cache outside the repository (minutes the first time, then
- * reused), and entered through a throwaway overlay so the cache itself is never changed.
- *
- * IRON_TEST_ROOTFS_CACHE moves the cache (default /var/cache/iron-test/bookworm-minbase).
- * The mirror is the one this machine's apt uses (IRON_TEST_DEBIAN_MIRROR overrides it).
+ * A Debian 12 (bookworm) root filesystem for tests that need a clean node: made once with debootstrap into the test
+ * cache (test-cache.ts; minutes the first time, then reused), and entered through a throwaway overlay so the cache
+ * itself is never changed.
  */
-import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { COMPLETE_MARKER, dockerImageExists, ensureDebianRootfs as ensureRootfs, mustRun, run, underCacheLock, type Ran } from "./test-cache.js";
 
-export const rootfsCache = process.env.IRON_TEST_ROOTFS_CACHE ?? "/var/cache/iron-test/bookworm-minbase";
-const COMPLETE = ".iron-complete";
+export { run, type Ran };
 
-export interface Ran {
-  status: number | null;
-  output: string;
-}
-
-/** Runs a command to completion, collecting stdout and stderr together. */
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
-  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, output }));
-  });
-}
-
-async function mustRun(command: string, args: string[]): Promise<string> {
-  const r = await run(command, args);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${r.status}):\n${r.output.slice(-3000)}`);
-  return r.output;
-}
-
-/** The Debian mirror from /etc/apt/sources.list{,.d/*} (first non-security one). */
-export function debianMirror(): string {
-  if (process.env.IRON_TEST_DEBIAN_MIRROR) return process.env.IRON_TEST_DEBIAN_MIRROR;
-  const files = ["/etc/apt/sources.list", ...listDir("/etc/apt/sources.list.d").map((f) => join("/etc/apt/sources.list.d", f))];
-  for (const file of files) {
-    if (!existsSync(file)) continue;
-    for (const url of readFileSync(file, "utf8").match(/https?:\/\/[^\s]+/g) ?? []) {
-      if (/\/debian\/?$/.test(url) && !url.includes("security") && !url.includes("snapshot")) return url;
-    }
-  }
-  return "http://deb.debian.org/debian";
-}
-
-function listDir(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir) : [];
-}
-
-/** Makes the cached rootfs unless it is there; concurrent callers wait on one flock. */
-export async function ensureDebianRootfs(): Promise<string> {
-  if (existsSync(join(rootfsCache, COMPLETE))) return rootfsCache;
-  mkdirSync(dirname(rootfsCache), { recursive: true });
-  const partial = `${rootfsCache}.partial`;
-  const script = [
-    `test -e '${rootfsCache}/${COMPLETE}' && exit 0`,
-    `rm -rf '${partial}'`,
-    `debootstrap --variant=minbase bookworm '${partial}' '${debianMirror()}'`,
-    `touch '${partial}/${COMPLETE}'`,
-    `rm -rf '${rootfsCache}'`,
-    `mv '${partial}' '${rootfsCache}'`,
-  ].join(" && ");
-  await mustRun("flock", [`${rootfsCache}.lock`, "sh", "-c", script]);
-  return rootfsCache;
+/** The plain minbase rootfs (no extra packages). */
+export function ensureDebianRootfs(): Promise<string> {
+  return ensureRootfs("bookworm-minbase");
 }
 
 export interface Chroot {
@@ -119,8 +63,13 @@ export async function openChroot(lower: string): Promise<Chroot> {
 
 /** The cached rootfs as a Docker image (no image can be pulled here, so tests build on this one). */
 export async function ensureDebianDockerImage(tag = "iron-test/bookworm-minbase:latest"): Promise<string> {
-  if ((await run("docker", ["image", "inspect", tag])).status === 0) return tag;
+  if (await dockerImageExists(tag)) return tag;
   const rootfs = await ensureDebianRootfs();
-  await mustRun("sh", ["-c", `tar -C '${rootfs}' --exclude=./${COMPLETE} -c . | docker import - '${tag}'`]);
+  // Under a lock, and checked again inside it: two test files importing at once would otherwise both import.
+  await underCacheLock("bookworm-minbase-image", `
+    set -e
+    if docker image inspect '${tag}' >/dev/null 2>&1; then exit 0; fi
+    tar -C '${rootfs}' --exclude=./${COMPLETE_MARKER} -c . | docker import - '${tag}' >/dev/null
+  `);
   return tag;
 }
