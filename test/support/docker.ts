@@ -41,9 +41,10 @@ export async function ensureNodeBaseImage(): Promise<string> {
     rootfs=$(mktemp -d)/rootfs
     trap 'rm -rf "$(dirname "$rootfs")"' EXIT
     cp -a '${debian}' "$rootfs"
+    # The package's files and links (not its directories), as tar lays them out: parents made as needed.
     dpkg -L nodejs | grep -v '^${npmDir}/' | while read -r f; do
-      if [ -f "$f" ] || [ -L "$f" ]; then cp -a --parents "$f" "$rootfs"; fi
-    done
+      if [ -L "$f" ] || [ -f "$f" ]; then echo "\${f#/}"; fi
+    done | tar -C / --no-recursion -cf - -T - | tar -C "$rootfs" -xf -
     rm -rf "$rootfs${npmDir}" && cp -a '${npmDir}' "$rootfs${npmDir}"
     ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/bin/npm"
     ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/bin/npx"
