@@ -15,6 +15,7 @@ interface Options {
   only?: string[];
   json?: boolean;
   list?: boolean;
+  printPath?: boolean;
 }
 
 function describe(r: ToolResult): string {
@@ -48,7 +49,11 @@ async function main(opts: Options): Promise<number> {
   progress(`cache ${root}/pulumi (GOCACHE and GOMODCACHE as set for go)`);
   const results: ToolResult[] = [];
   for (const tool of tools) results.push(await buildTool(tool, root, progress));
-  if (opts.json) process.stdout.write(JSON.stringify({ cache: root, results }, null, 2) + "\n");
+  const dirs = results.flatMap((r) => (r.status === "built" || r.status === "cached" ? [dirname(r.path)] : []));
+  if (opts.printPath) {
+    for (const r of results) progress(describe(r).split("\n")[0]!);
+    process.stdout.write(dirs.join(":") + "\n");
+  } else if (opts.json) process.stdout.write(JSON.stringify({ cache: root, results }, null, 2) + "\n");
   else process.stdout.write(results.map(describe).join("\n") + "\n");
   if (results.some((r) => r.status === "failed")) return 1;
   return results.some((r) => r.status === "blocked") ? 3 : 0;
@@ -62,6 +67,7 @@ const cli = new Command("pulumi-toolchain")
   .option("--only <binary...>", "build only these binaries (e.g. pulumi pulumi-language-nodejs)")
   .option("--list", "print the table of binaries, modules and versions without building")
   .option("--json", "print one JSON document for scripts")
+  .option("--print-path", "print only the directories of the binaries that are built, joined with ':', for PATH")
   .addHelpText(
     "after",
     `
@@ -70,7 +76,7 @@ Go: GO (default: go on PATH, then /usr/local/go/bin/go), GOCACHE, GOMODCACHE, GO
 Exit: 0 all built or cached, 3 some binary is blocked (the proxy refuses a module it needs; named in the output), 1 a build failed.
 
 Use the result: put the directories on PATH, log in to a local backend and turn downloads off:
-  $ export PATH="$(npx tsx scripts/pulumi-toolchain.ts --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).results.filter(r=>r.path).map(r=>require("path").dirname(r.path)).join(":")))'):$PATH"
+  $ export PATH="$(npx tsx scripts/pulumi-toolchain.ts --print-path):$PATH"
   $ export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_CONFIG_PASSPHRASE=…
   $ pulumi login file://$HOME/.pulumi-state
 

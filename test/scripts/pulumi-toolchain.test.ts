@@ -100,6 +100,14 @@ describe("scripts/pulumi-toolchain.ts", () => {
     expect(r.stderr).toContain("unknown binary pulumi-resource-aws; the toolchain has: pulumi, pulumi-language-nodejs, pulumi-resource-docker, pulumi-resource-random");
   });
 
+  it("--print-path prints only built directories; a blocked binary is named on stderr and exits 3", () => {
+    const r = cli("--only", "pulumi-resource-random", "--print-path");
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe("\n");
+    expect(r.stderr).toContain("BLOCKED pulumi-resource-random");
+    expect(r.stderr).toContain("github.com/pulumi/pulumi-random/provider/v4@v");
+  });
+
   it("--list --json prints the table without building anything", () => {
     const r = cli("--list", "--json");
     expect(r.status, r.stderr).toBe(0);
