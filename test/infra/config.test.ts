@@ -119,4 +119,15 @@ describe("Pulumi.yaml", () => {
       expect(Object.keys(decl).every((k) => ["type", "items", "description", "secret", "default"].includes(k))).toBe(true);
     }
   });
+
+  it("declares without a default only keys every stack file sets (Pulumi refuses a stack that lacks such a key)", () => {
+    // The real CLI found this: a declared key with no default is required, so `pulumi config`/`up` failed on every
+    // stack with "missing configuration values 'adminEmail', 'agentToken', …" while the mocks never looked.
+    for (const [key, decl] of Object.entries(project.config)) {
+      if ((decl as { default?: unknown }).default !== undefined) continue;
+      for (const strategy of Object.values(STRATEGIES)) {
+        expect(readStackFile(root, strategy.stack)?.iron, `stacks/Pulumi.${strategy.stack}.yaml sets iron:${key}`).toHaveProperty(key);
+      }
+    }
+  });
 });
