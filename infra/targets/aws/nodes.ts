@@ -107,7 +107,8 @@ export class AwsSandboxNodes extends pulumi.ComponentResource implements Nodes {
         { resourceType: "volume", tags },
       ],
       updateDefaultVersion: true,
-      tags,
+      // The image's OS and kernel series, for whoever audits the nodes (policy/rules/sandbox-kernel.ts checks iron:kernel).
+      tags: { ...tags, "iron:os": os, "iron:kernel": image.kernel },
     }, parent);
 
     const group = new aws.autoscaling.Group(name, {
