@@ -1,12 +1,8 @@
 /**
  * Iron Cage's CrossGuard policy pack: `pulumi up --policy-pack policy/`.
- * Our rules for every target, and AWSGuard's rules (mandatory) for aws.
+ * Pulumi's policy runner loads this file; constructing the pack serves it.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { awsGuardPolicies } from "./awsguard";
-import { IRON_RULES } from "./rules";
+import { PACK, PACK_NAME } from "./pack";
 
-new PolicyPack("iron", {
-  enforcementLevel: "mandatory",
-  policies: [...IRON_RULES, ...awsGuardPolicies()],
-});
+new PolicyPack(PACK_NAME, { enforcementLevel: "mandatory", policies: PACK });

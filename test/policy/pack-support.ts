@@ -1,11 +1,9 @@
 /** The policy pack's rules, run the way the engine runs them, over the offline plan of a shipped stack. */
-import { awsGuardPolicies } from "../../policy/awsguard.js";
 import { evaluate, type Evaluation, type PlannedResource } from "../../policy/lib/evaluate.js";
-import { IRON_RULES } from "../../policy/rules/index.js";
+import { PACK } from "../../policy/pack.js";
 import { runStack, type StackRun } from "../support/pulumi-mocks.js";
 
-/** Every policy the pack serves, with the levels it serves them at. */
-export const PACK = [...IRON_RULES, ...awsGuardPolicies()];
+export { PACK };
 
 export const TOKEN = "eyJhbGciOiJFZERTQSJ9.mock-agent-token.sig";
 export const OPENAI_KEY = "sk-mockopenaikey0123456789";
