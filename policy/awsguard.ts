@@ -3,6 +3,7 @@
  * waived below with the reason. A pack process serves one policy pack, so its
  * rules join ours rather than running as a second pack.
  */
+import "./lib/quiet-aws-sdk";
 import type { EnforcementLevel, Policy } from "@pulumi/policy";
 import * as apiGateway from "@pulumi/awsguard/apiGateway";
 import * as compute from "@pulumi/awsguard/compute";
