@@ -8,12 +8,15 @@
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb.js";
-import { AnalyzeRequest, AnalyzeResponse, AnalyzerInfo, AnalyzerResourceOptions, EnforcementLevel } from "@pulumi/pulumi/proto/analyzer_pb.js";
+import {
+  AnalyzeRequest, AnalyzeResponse, AnalyzeStackRequest, AnalyzerInfo, AnalyzerPropertyDependencies, AnalyzerResource, AnalyzerResourceOptions, EnforcementLevel,
+} from "@pulumi/pulumi/proto/analyzer_pb.js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb.js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CapturedResource } from "../../scripts/lib/mock-program.js";
 import { startProcess, stopAll, waitFor, type RunningProcess } from "../support/processes.js";
-import { repoRoot } from "../support/pulumi-mocks.js";
+import { repoRoot, runStack } from "../support/pulumi-mocks.js";
 
 const packDir = join(repoRoot, "policy");
 let pack: RunningProcess;
@@ -49,6 +52,24 @@ function analyze(type: string, name: string, props: Record<string, unknown>, cha
   })));
 }
 
+/** The end of an update: every resource's outputs, parent and dependencies, as the engine sends them. */
+function analyzeStack(resources: CapturedResource[]) {
+  const request = new AnalyzeStackRequest();
+  request.setResourcesList(resources.map((r) => {
+    const resource = new AnalyzerResource();
+    resource.setType(r.type);
+    resource.setName(r.name);
+    resource.setUrn(r.urn);
+    resource.setProperties(Struct.fromJavaScript(r.outputs as Record<string, never>));
+    resource.setOptions(new AnalyzerResourceOptions());
+    if (r.parent) resource.setParent(r.parent);
+    resource.setDependenciesList(r.dependencies ?? []);
+    for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) resource.getPropertydependenciesMap().set(key, new AnalyzerPropertyDependencies().setUrnsList(urns));
+    return resource;
+  }));
+  return call<AnalyzeResponse>((cb) => client.analyzeStack(request, cb)).then((r) => r.getDiagnosticsList().map((d) => `${d.getPolicyname()}: ${d.getMessage()}`));
+}
+
 describe("the pack under Pulumi's policy runner", () => {
   it("names itself and serves our rules and AWSGuard's, with their levels", async () => {
     const info = await call<AnalyzerInfo>((cb) => client.getAnalyzerInfo(new Empty(), cb));
@@ -72,6 +93,17 @@ describe("the pack under Pulumi's policy runner", () => {
       { policy: "rds-instance-public-access", level: EnforcementLevel.MANDATORY, message: expect.stringMatching(/not be publicly accessible/) },
     ]));
     expect(diagnostics).toHaveLength(3);
+  });
+
+  it("judges a whole aws stack at the end of an update: every bucket logged, or the unlogged ones named", async () => {
+    const { resources } = await runStack("sandbox-only", { target: "aws" });
+    expect(await analyzeStack(resources)).toEqual([]);
+    // Without its only BucketLogging the artifacts bucket logs nowhere, and the log bucket is no log bucket any more.
+    const unlogged = resources.filter((r) => r.type !== "aws:s3/bucketLogging:BucketLogging");
+    expect(await analyzeStack(unlogged)).toEqual([
+      expect.stringMatching(/^iron-s3-bucket-access-logging: [^]*bucket access-logs-bucket has no access logging/),
+      expect.stringMatching(/^iron-s3-bucket-access-logging: [^]*bucket sandbox-node-artifacts has no access logging/),
+    ]);
   });
 
   it("passes the database the aws target plans", async () => {
