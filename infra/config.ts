@@ -26,6 +26,8 @@ const awsSettings = z
     redisVersion: z.string().regex(/^\d+\.\d+$/, "must be a Redis engine version such as 7.1").default("7.1"),
     dbInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class such as db.t4g.small").default("db.t4g.small"),
     cacheNodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "must be an ElastiCache node type such as cache.t4g.micro").default("cache.t4g.micro"),
+    /** RDS with a standby in a second zone (about twice the instance cost); set false for a throwaway stack. */
+    multiAz: z.boolean().default(true),
     backupRetentionDays: z.int().min(1).max(35).default(7),
     deletionProtection: z.boolean().default(true),
     finalSnapshot: z.boolean().default(true),

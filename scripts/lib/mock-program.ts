@@ -14,15 +14,23 @@ import { readFileSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
+import type { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb.js";
 import { parse } from "yaml";
 import { readStackFile, stackFilePath } from "../../infra/stack-file.js";
 
 export interface CapturedResource {
   type: string;
   name: string;
+  /** As the engine forms it: the parents' type chain, then the type (…::iron:aws:Database$aws:rds/instance:Instance::name). */
   urn: string;
   custom: boolean;
   inputs: Record<string, unknown>;
+  /** The state the mock answered with (inputs and what the provider computes): what a stack policy sees as props. */
+  outputs: Record<string, unknown>;
+  /** Filled by runProgramWithMocks from the registration: the parent's URN and the URNs this resource depends on. */
+  parent?: string;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
 }
 
 export interface MockRun {
@@ -63,6 +71,7 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   const resources: CapturedResource[] = [];
   pulumi.runtime.setAllConfig(config, file.secretKeys);
   await pulumi.runtime.setMocks(recordingMocks(options.stack, resources), "iron", options.stack, false);
+  const registrations = recordRegistrations();
 
   // As Pulumi's run.ts does for `"type": "module"`: import the real path of main as a file URL.
   const mainUrl = pathToFileURL(realpathSync(projectMain(options.root))).href;
@@ -77,7 +86,38 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   }
   // Resources that wait on others (dependsOn) register later: drain the RPC queue before reporting.
   await pulumi.runtime.disconnect();
+  for (const resource of resources) Object.assign(resource, registrations.get(`${resource.type}::${resource.name}`));
   return { stack: options.stack, outputs, secretOutputs, resources };
+}
+
+type Registration = Pick<CapturedResource, "urn" | "parent" | "dependencies" | "propertyDependencies">;
+
+interface MockMonitor {
+  registerResource(req: RegisterResourceRequest, callback: unknown): unknown;
+  newUrn(parent: string, type: string, name: string): string;
+}
+
+/**
+ * The mocks see a resource's inputs only; the engine also knows its parent and
+ * what it depends on (a stack policy reads them). Records them from each
+ * registration request the mock monitor receives, keyed by type and name.
+ */
+function recordRegistrations(): Map<string, Registration> {
+  const registrations = new Map<string, Registration>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((urns, key) => { propertyDependencies[key] = urns.getUrnsList(); });
+    registrations.set(`${req.getType()}::${req.getName()}`, {
+      urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+      parent: req.getParent() || undefined,
+      dependencies: req.getDependenciesList(),
+      propertyDependencies,
+    });
+    return register(req, callback);
+  };
+  return registrations;
 }
 
 /** Mocks that answer like the providers (see providerOutputs) and record every resource registered into `resources`. */
@@ -85,13 +125,20 @@ export function recordingMocks(stack: string, resources: CapturedResource[]): pu
   return {
     newResource(args) {
       const urn = `urn:pulumi:${stack}::iron::${args.type}::${args.name}`;
-      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
-      return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs as Record<string, unknown>) } };
+      const inputs = args.inputs as Record<string, unknown>;
+      const state = { ...inputs, ...providerOutputs(args.type, args.name, inputs) };
+      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs, outputs: state });
+      return { id: idOf(args.type, args.name, state), state };
     },
     call(args) {
       return { ...(args.inputs as Record<string, unknown>), ...invokeResults(args.token, args.inputs as Record<string, unknown>) };
     },
   };
+}
+
+/** An S3 bucket's id is its name, as in the aws provider; everything else gets `<name>-id`. */
+function idOf(type: string, name: string, state: Record<string, unknown>): string {
+  return type === "aws:s3/bucket:Bucket" && typeof state.bucket === "string" ? state.bucket : `${name}-id`;
 }
 
 /**
@@ -148,6 +195,8 @@ function invokeResults(token: string, inputs: Record<string, unknown>): Record<s
   switch (token) {
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
       return { names: [`${MOCK_REGION}a`, `${MOCK_REGION}b`, `${MOCK_REGION}c`] };
+    case "aws:index/getCallerIdentity:getCallerIdentity":
+      return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "MOCKUSER" };
     case "aws:index/getRegion:getRegion":
       return { region: MOCK_REGION, name: MOCK_REGION };
     case "aws:ssm/getParameter:getParameter":

@@ -13,9 +13,9 @@ describe("sandbox-only on aws", async () => {
   const run = await runStack("sandbox-only", AWS);
 
   it("creates the network, the nodes and the artifact bucket, and nothing else", () => {
-    expect(blocks(run)).toEqual(["Network:network", "SandboxNodes:sandbox-node"]);
+    expect(blocks(run)).toEqual(["AccessLogs:access-logs", "Network:network", "SandboxNodes:sandbox-node"]);
     expect(awsModules(run)).toEqual(["autoscaling", "ec2", "iam", "s3", "vpc"]);
-    expect(ofType(run, "aws:s3/bucket:Bucket").map((b) => b.name)).toEqual(["sandbox-node-artifacts"]);
+    expect(ofType(run, "aws:s3/bucket:Bucket").map((b) => b.name).sort()).toEqual(["access-logs-bucket", "sandbox-node-artifacts"]);
     expect(run.resources.filter((r) => r.type.startsWith("random:"))).toEqual([]);
     expect(run.outputs.sandboxNodes).toEqual([expect.stringMatching(/^1 × t3\.small al2023 \(x86_64\) in auto-scaling group .*no SSH/)]);
   });
@@ -48,7 +48,7 @@ describe("panel-clis on aws", async () => {
 
   it("deploys the panel with its database and cache behind a load balancer, and a downloads site", () => {
     expect(blocks(run)).toEqual([
-      "Cache:control-panel-cache", "Cluster:cluster", "Database:control-panel-db", "LoadBalancer:control-panel-lb",
+      "AccessLogs:access-logs", "Cache:control-panel-cache", "Cluster:cluster", "Database:control-panel-db", "LoadBalancer:control-panel-lb",
       "Network:network", "Service:control-panel", "StaticSite:cli-downloads",
     ]);
     expect(awsModules(run)).not.toContain("autoscaling");
@@ -69,7 +69,7 @@ describe("full-platform on aws", async () => {
 
   it("creates every building block", () => {
     expect(blocks(run)).toEqual([
-      "Cache:control-panel-cache", "Cluster:cluster", "Database:control-panel-db", "LoadBalancer:control-panel-lb", "Network:network",
+      "AccessLogs:access-logs", "Cache:control-panel-cache", "Cluster:cluster", "Database:control-panel-db", "LoadBalancer:control-panel-lb", "Network:network",
       "SandboxNodes:sandbox-node", "Service:agent-runtime", "Service:control-panel", `StaticSite:${site}`, "Volume:agent-runtime-data",
     ]);
     expect(ofType(run, "aws:ecs/service:Service").map((s) => s.name).sort()).toEqual(["agent-runtime", "control-panel"]);

@@ -8,8 +8,8 @@ export interface PrivateBucket {
 }
 
 /** An S3 bucket nobody can make public: public access blocked, ACLs disabled, encrypted at rest. */
-export function privateBucket(name: string, tags: Record<string, string>, parent: pulumi.Resource): PrivateBucket {
-  const bucket = new aws.s3.Bucket(name, { forceDestroy: false, tags }, { parent });
+export function privateBucket(name: string, tags: Record<string, string>, parent: pulumi.Resource, options: { forceDestroy?: boolean } = {}): PrivateBucket {
+  const bucket = new aws.s3.Bucket(name, { forceDestroy: options.forceDestroy ?? false, tags }, { parent });
   const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
     bucket: bucket.id,
     blockPublicAcls: true,

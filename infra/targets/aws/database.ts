@@ -57,6 +57,7 @@ export class AwsDatabase extends pulumi.ComponentResource implements Database {
       dbSubnetGroupName: subnets.name,
       vpcSecurityGroupIds: [securityGroup.id],
       publiclyAccessible: false,
+      multiAz: settings.multiAz,
       backupRetentionPeriod: settings.backupRetentionDays,
       deletionProtection: settings.deletionProtection,
       skipFinalSnapshot: !settings.finalSnapshot,

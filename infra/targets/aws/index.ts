@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Target, TargetContext } from "../target.js";
+import { AwsAccessLogs } from "./access-logs.js";
 import { AwsCache } from "./cache.js";
 import { AwsCluster } from "./cluster.js";
 import type { AwsDeployment } from "./context.js";
@@ -26,14 +27,15 @@ export function createAwsTarget(ctx: TargetContext): Target {
   }
   const network = once(() => new AwsNetwork("network", deployment, { parent }));
   const cluster = once(() => new AwsCluster("cluster", { deployment, network: network() }, { parent }));
+  const accessLogs = once(() => new AwsAccessLogs("access-logs", deployment, { parent }));
   return {
     name: "aws",
     // Platform names the database, cache and service after the package they belong to.
     database: (args) => new AwsDatabase(`${args.name}-db`, { ...args, package: args.name, deployment, network: network() }, { parent }),
     cache: (args) => new AwsCache(`${args.name}-cache`, { ...args, package: args.name, deployment, network: network() }, { parent }),
     service: (args) => new AwsService(args.name, { ...args, deployment, network: network(), cluster: cluster(), domain: config.domain }, { parent }),
-    staticSite: (args) => new AwsStaticSite(args.name, { ...args, package: args.siteDir ? "marketing-site" : "cli", deployment }, { parent }),
-    nodes: (args) => new AwsSandboxNodes(args.name, { ...args, deployment, network: network() }, { parent }),
+    staticSite: (args) => new AwsStaticSite(args.name, { ...args, package: args.siteDir ? "marketing-site" : "cli", deployment, accessLogs: accessLogs() }, { parent }),
+    nodes: (args) => new AwsSandboxNodes(args.name, { ...args, deployment, network: network(), accessLogs: accessLogs() }, { parent }),
   };
 }
 

@@ -10,6 +10,8 @@ export interface AwsLoadBalancerArgs {
   healthPath: string;
   /** `iron:domain`: HTTPS on 443 with an ACM certificate; without it, plain HTTP on 80. */
   domain?: string;
+  /** `iron:aws.deletionProtection`: the load balancer refuses deletion until it is turned off. */
+  deletionProtection: boolean;
   tags: Record<string, string>;
 }
 
@@ -46,6 +48,7 @@ export class AwsLoadBalancer extends pulumi.ComponentResource {
       securityGroups: [securityGroup.id],
       subnets: network.publicSubnetIds,
       dropInvalidHeaderFields: true,
+      enableDeletionProtection: args.deletionProtection,
       tags,
     }, parent);
     // Target group names are at most 32 characters, auto-naming suffix included: keep the logical name short.

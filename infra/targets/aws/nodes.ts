@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Nodes, NodesArgs } from "../target.js";
 import { archOf, assertKernel, NODE_IMAGES, type NodeOs } from "./ami.js";
+import type { AwsAccessLogs } from "./access-logs.js";
 import { allowGetObject, privateBucket } from "./bucket.js";
 import { tagsFor, type AwsDeployment } from "./context.js";
 import type { AwsNetwork } from "./network.js";
@@ -14,6 +15,7 @@ import { allowAllEgress } from "./security-rules.js";
 export interface AwsNodesArgs extends NodesArgs {
   deployment: AwsDeployment;
   network: AwsNetwork;
+  accessLogs: AwsAccessLogs;
 }
 
 /**
@@ -52,6 +54,7 @@ export class AwsSandboxNodes extends pulumi.ComponentResource implements Nodes {
     const parent = { parent: this };
 
     const artifacts = privateBucket(`${name}-artifacts`, tags, this);
+    args.accessLogs.logAccessOf(`${name}-artifacts`, artifacts.bucket, this);
     const key = `sandbox/${tarball.file}`;
     const tarballObject = new aws.s3.BucketObjectv2(`${name}-tarball`, {
       bucket: artifacts.bucket.id, key, source: new pulumi.asset.FileAsset(tarball.path), contentType: "application/gzip", tags,
@@ -104,7 +107,8 @@ export class AwsSandboxNodes extends pulumi.ComponentResource implements Nodes {
         { resourceType: "volume", tags },
       ],
       updateDefaultVersion: true,
-      tags,
+      // The image's OS and kernel series, for whoever audits the nodes (policy/rules/sandbox-kernel.ts checks iron:kernel).
+      tags: { ...tags, "iron:os": os, "iron:kernel": image.kernel },
     }, parent);
 
     const group = new aws.autoscaling.Group(name, {

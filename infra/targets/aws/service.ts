@@ -78,6 +78,8 @@ export class AwsService extends pulumi.ComponentResource implements Service {
     const container = (containerName: string, command: string[] | undefined) => ({
       name: containerName,
       image: image.ref,
+      // The images' USER (the volume's access point is owned by it), stated so a policy can see the task runs as non-root.
+      user: "1000:1000",
       command,
       environment: Object.entries(args.env).map(([key, value]) => ({ name: key, value })),
       secrets: secrets.map((s) => ({ name: s.key, valueFrom: s.secret.arn })),
@@ -129,7 +131,7 @@ export class AwsService extends pulumi.ComponentResource implements Service {
       }, parent);
     }
     const balancer = internetFacing
-      ? new AwsLoadBalancer(`${name}-lb`, { network, port: args.port, healthPath: args.healthPath, domain: args.domain, tags }, parent)
+      ? new AwsLoadBalancer(`${name}-lb`, { network, port: args.port, healthPath: args.healthPath, domain: args.domain, deletionProtection: deployment.settings.deletionProtection, tags }, parent)
       : undefined;
 
     new aws.ecs.Service(name, {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StaticSite, StaticSiteArgs } from "../target.js";
+import type { AwsAccessLogs } from "./access-logs.js";
 import { allowGetObject, privateBucket } from "./bucket.js";
 import { tagsFor, type AwsDeployment } from "./context.js";
 import { REVALIDATE, siteFiles, type SiteFile } from "./site-files.js";
@@ -8,6 +9,7 @@ import { REVALIDATE, siteFiles, type SiteFile } from "./site-files.js";
 export interface AwsStaticSiteArgs extends StaticSiteArgs {
   deployment: AwsDeployment;
   package: string;
+  accessLogs: AwsAccessLogs;
 }
 
 /** AWS managed policies. CachingOptimized keeps each object's Cache-Control (within 1 s to 1 year) and keys on the path only. */
@@ -38,6 +40,7 @@ export class AwsStaticSite extends pulumi.ComponentResource implements StaticSit
     const parent = { parent: this };
 
     const storage = privateBucket(`${name}-bucket`, tags, this);
+    args.accessLogs.logAccessOf(`${name}-bucket`, storage.bucket, this);
     const accessControl = new aws.cloudfront.OriginAccessControl(`${name}-oac`, {
       name: `${prefix}-${name}`,
       description: `${prefix} ${name}: CloudFront reads the private bucket`,

@@ -29,6 +29,8 @@ export class DockerService extends pulumi.ComponentResource implements Service {
     const envs = environment(args.env, args.secretEnv);
     const network = [{ name: args.network.name, aliases: [name] }];
     const labels = [{ label: "iron/package", value: args.package }];
+    // The images' USER, stated, and no privilege gain through setuid binaries (policy/rules/non-root.ts).
+    const hardening = { user: "1000:1000", securityOpts: ["no-new-privileges:true"] };
     const dependsOn = [...args.dependsOn, image.resource];
 
     if (args.predecessor) {
@@ -38,6 +40,7 @@ export class DockerService extends pulumi.ComponentResource implements Service {
         image: image.ref,
         command: args.predecessor.command,
         envs,
+        ...hardening,
         networksAdvanced: network,
         labels: [...labels, { label: "iron/step", value: args.predecessor.name }],
         attach: true,
@@ -53,6 +56,7 @@ export class DockerService extends pulumi.ComponentResource implements Service {
       image: image.ref,
       command: args.command,
       envs,
+      ...hardening,
       networksAdvanced: network,
       ports: args.public
         ? [{ internal: args.port, external: args.hostPort, ip: args.publishAddress }, ...(args.extraPorts ?? []).map((p) => ({ internal: p, external: p, ip: args.publishAddress }))]
