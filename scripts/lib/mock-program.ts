@@ -9,8 +9,8 @@
  * Pulumi.yaml's nodeargs) by the test that proves the program loads as
  * `pulumi up` will load it.
  */
-import { randomBytes } from "node:crypto";
-import { readFileSync, realpathSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
@@ -38,7 +38,15 @@ export interface MockRunOptions {
   stack: string;
   /** Extra or replacing `iron:*` values (keys without the prefix), as a stack file would hold them. */
   overrides?: Record<string, unknown>;
+  /**
+   * A JSON file standing in for the stack's state: a resource found there with unchanged inputs gets the
+   * outputs it had (as the engine keeps an unchanged resource); the file is rewritten after the run.
+   */
+  statePath?: string;
 }
+
+/** Recorded outputs per URN, with the inputs they were created from. */
+type MockState = Record<string, { inputs: unknown; outputs: Record<string, unknown> }>;
 
 export function projectMain(root: string): string {
   const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { main?: string };
@@ -61,8 +69,9 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   }
 
   const resources: CapturedResource[] = [];
+  const state: MockState = options.statePath && existsSync(options.statePath) ? (JSON.parse(readFileSync(options.statePath, "utf8")) as MockState) : {};
   pulumi.runtime.setAllConfig(config, file.secretKeys);
-  await pulumi.runtime.setMocks(recordingMocks(options.stack, resources), "iron", options.stack, false);
+  await pulumi.runtime.setMocks(recordingMocks(options.stack, resources, state), "iron", options.stack, false);
 
   // As Pulumi's run.ts does for `"type": "module"`: import the real path of main as a file URL.
   const mainUrl = pathToFileURL(realpathSync(projectMain(options.root))).href;
@@ -77,16 +86,25 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   }
   // Resources that wait on others (dependsOn) register later: drain the RPC queue before reporting.
   await pulumi.runtime.disconnect();
+  if (options.statePath) writeFileSync(options.statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
   return { stack: options.stack, outputs, secretOutputs, resources };
 }
 
-/** Mocks that answer like the providers (see providerOutputs) and record every resource registered into `resources`. */
-export function recordingMocks(stack: string, resources: CapturedResource[]): pulumi.runtime.Mocks {
+/**
+ * Mocks that answer like the providers (see providerOutputs) and record every resource registered into `resources`.
+ * With `state`, a resource already there with the same inputs keeps its outputs, and new outputs are recorded.
+ */
+export function recordingMocks(stack: string, resources: CapturedResource[], state?: MockState): pulumi.runtime.Mocks {
   return {
     newResource(args) {
       const urn = `urn:pulumi:${stack}::iron::${args.type}::${args.name}`;
-      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
-      return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs as Record<string, unknown>) } };
+      const inputs = args.inputs as Record<string, unknown>;
+      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs });
+      const kept = state?.[urn];
+      if (kept && JSON.stringify(kept.inputs) === JSON.stringify(inputs)) return { id: `${args.name}-id`, state: kept.outputs };
+      const outputs = { ...inputs, ...providerOutputs(args.type, args.name, inputs) };
+      if (state) state[urn] = { inputs, outputs };
+      return { id: `${args.name}-id`, state: outputs };
     },
     call(args) {
       return { ...(args.inputs as Record<string, unknown>), ...invokeResults(args.token, args.inputs as Record<string, unknown>) };
@@ -100,6 +118,11 @@ export function recordingMocks(stack: string, resources: CapturedResource[]): pu
  * plain (non-secret) input.
  */
 function providerOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type === "random:index/randomBytes:RandomBytes") {
+    const bytes = randomBytes(Number(inputs.length ?? 32));
+    return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+  }
+  if (type === "random:index/randomUuid:RandomUuid") return { result: randomUUID() };
   if (type === "random:index/randomPassword:RandomPassword") return { result: `mocksecret${name.replace(/[^a-z0-9]/gi, "")}${randomBytes(4).toString("hex")}` };
   if (type === "docker:index/image:Image") return { repoDigest: `${name}@sha256:${"0".repeat(64)}` };
   if (type === "docker:index/remoteImage:RemoteImage") return { imageId: `sha256:${"1".repeat(64)}` };

@@ -18,9 +18,11 @@ export interface StackRun extends MockRun {
   stderr: string;
 }
 
-export async function runStack(stack: string, overrides: Record<string, unknown> = {}): Promise<StackRun> {
-  const sets = Object.entries(overrides).flatMap(([k, v]) => ["--set", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`]);
-  const { stdout, stderr } = await run(process.execPath, [...projectNodeArgs(repoRoot), "scripts/run-with-mocks.ts", "--stack", stack, ...sets], {
+/** `statePath`: outputs kept between runs as the stack's state keeps them (see MockRunOptions.statePath). */
+export async function runStack(stack: string, overrides: Record<string, unknown> = {}, options: { statePath?: string } = {}): Promise<StackRun> {
+  const sets = Object.entries(overrides).flatMap(([k, v]) => (v === undefined ? ["--unset", k] : ["--set", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`]));
+  const state = options.statePath ? ["--state", options.statePath] : [];
+  const { stdout, stderr } = await run(process.execPath, [...projectNodeArgs(repoRoot), "scripts/run-with-mocks.ts", "--stack", stack, ...sets, ...state], {
     cwd: repoRoot, maxBuffer: 64 << 20,
   });
   return { ...(JSON.parse(stdout) as MockRun), stderr };
