@@ -146,7 +146,7 @@ export class Platform extends pulumi.ComponentResource {
   private runtimeToken(config: ResolvedConfig, panel: Service | undefined, reportsToPanel: boolean): { token: pulumi.Output<string>; env: Record<string, pulumi.Input<string>> } | undefined {
     if (signsOwnAgentToken(config, config.packages)) {
       if (config.agentBudget === undefined) throw new pulumi.RunError("iron:agentBudget: required (checked by infra/config.ts)");
-      const own = stackAgentToken("agent-token", { agentId: `${config.stack}-agent`, budgetUsd: config.agentBudget }, this);
+      const own = stackAgentToken("agent-runtime-token", { agentId: `${config.stack}-agent`, budgetUsd: config.agentBudget }, this);
       return { token: own.token, env: { IRON_JWKS: own.jwks } };
     }
     if (config.agentToken) {

@@ -29,6 +29,7 @@ for (const key of values.unset ?? []) overrides[key] = undefined;
 
 try {
   const run = await runProgramWithMocks({ root, stack: values.stack, overrides, statePath: values.state });
+  for (const warning of run.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   for (const name of run.secretOutputs) run.outputs[name] = "[secret]";
   process.stdout.write(JSON.stringify(run, null, 2) + "\n");
 } catch (err) {

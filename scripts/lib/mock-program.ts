@@ -31,6 +31,8 @@ export interface MockRun {
   /** Names of outputs that are secrets. */
   secretOutputs: string[];
   resources: CapturedResource[];
+  /** What the program logged with pulumi.log.warn (pulumi up prints these too). */
+  warnings?: string[];
 }
 
 export interface MockRunOptions {
@@ -73,6 +75,18 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   pulumi.runtime.setAllConfig(config, file.secretKeys);
   await pulumi.runtime.setMocks(recordingMocks(options.stack, resources, state), "iron", options.stack, false);
 
+  // Without an engine, pulumi.log.warn writes "warning: [runtime] …" to console.warn: keep those lines.
+  const warnings: string[] = [];
+  const consoleWarn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" ").replace(/^warning: \[runtime\] /, ""));
+  try {
+    return await runMain(options, resources, state, warnings);
+  } finally {
+    console.warn = consoleWarn;
+  }
+}
+
+async function runMain(options: MockRunOptions, resources: CapturedResource[], state: MockState, warnings: string[]): Promise<MockRun> {
   // As Pulumi's run.ts does for `"type": "module"`: import the real path of main as a file URL.
   const mainUrl = pathToFileURL(realpathSync(projectMain(options.root))).href;
   const exports = (await import(mainUrl)) as Record<string, unknown>;
@@ -87,7 +101,7 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   // Resources that wait on others (dependsOn) register later: drain the RPC queue before reporting.
   await pulumi.runtime.disconnect();
   if (options.statePath) writeFileSync(options.statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
-  return { stack: options.stack, outputs, secretOutputs, resources };
+  return { stack: options.stack, outputs, secretOutputs, resources, warnings };
 }
 
 /**
