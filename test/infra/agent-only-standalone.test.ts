@@ -3,7 +3,8 @@
  * Under the mock runtime with zero secrets set; a second run keeps key and token; then the runtime is
  * started as a real process exactly as the stack's container would start it, and keeps the budget.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -167,5 +168,18 @@ describe("the runtime as the stack starts it (a real process) keeps iron:agentBu
     expect(raised.token.id).toBe(status.token.id);
     expect(await call()).toBe(200);
     expect((await runtime.status()).spent_micros).toBeGreaterThan(spent);
+  });
+
+  it("passes postflight: token verified by the stack's own keys, telemetry off, one priced call", async () => {
+    const outputs = join(tempDir("iron-agent-only-outputs-"), "outputs.json");
+    writeFileSync(outputs, JSON.stringify({ strategy: "agent-only", target: "docker", mode: "production", packages: ["agent-runtime"], runtimeUrl: runtime!.url, sandboxNodes: [] }));
+    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, ["--import", "tsx", "scripts/verify-deps.ts", "postflight", "--stack", "agent-only", "--outputs", outputs, "--call-model", "gpt-4o-mini", "--json"], { cwd: repoRoot },
+        (err, out) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout: out }));
+    });
+    const report = JSON.parse(stdout) as { checks: { id: string; status: string; found: string }[] };
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([["runtime-status", "ok"], ["runtime-call", "ok"]]);
+    expect(report.checks[0]!.found).toMatch(/active, verified by jwks-env; .* telemetry off/);
+    expect(code).toBe(0);
   });
 });

@@ -60,11 +60,13 @@ describe("plan --config", () => {
 
   it("takes a --config-file shaped like a stack file; --config wins over it", () => {
     const file = join(dir, "settings.yaml");
-    writeFileSync(file, "config:\n  iron:target: aws\n  iron:sandboxNodes:\n    count: 3\n    os: debian-12\n");
-    const run = planJson(["--stack", "sandbox-only", "--config-file", file, "--config", "sandboxNodes.count=1"]);
-    expect(run.config).toEqual({ target: "aws", sandboxNodes: { count: 1, os: "debian-12" } });
+    writeFileSync(file, "config:\n  iron:target: aws\n  iron:agentBudget: 3\n  iron:aws:\n    logRetentionDays: 90\n    natGateways: none\n");
+    const run = planJson(["--stack", "agent-only", "--config-file", file, "--config", "aws.logRetentionDays=14"]);
+    expect(run.config).toEqual({ target: "aws", agentBudget: 3, aws: { logRetentionDays: 14, natGateways: "none" } });
     expect(run.outputs.target).toBe("aws");
-    expect(run.outputs.sandboxNodes).toEqual([expect.stringMatching(/^1 × t3\.small debian-12 /)]);
+    const logs = run.resources.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.name === "agent-runtime-logs")!;
+    expect(logs.inputs.retentionInDays).toBe(14);
+    expect(run.resources.some((r) => r.type === "aws:ec2/natGateway:NatGateway")).toBe(false);
   });
 
   it("a bad value names the key and the allowed values, exit 2, before the program runs", () => {
