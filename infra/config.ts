@@ -98,6 +98,9 @@ export interface ResolvedConfig extends IronConfig {
   installOrder: PackageId[];
 }
 
+/** Keys whose values are secrets (set with `pulumi config set --secret`; never printed). */
+export const SECRET_CONFIG_KEYS = ["agentToken", "openaiApiKey", "anthropicApiKey"] as const;
+
 /** Every key the schema knows, for messages and for the stack file comments. */
 export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof IronConfig)[];
 

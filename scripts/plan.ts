@@ -10,10 +10,10 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { DOWNLOADED_PACKAGES, PACKAGES, STACK_NAMES, type PackageId } from "../infra/catalog.js";
 import { ARTIFACTS } from "../infra/artifacts.js";
-import { checkConfig, ConfigError, TARGETS } from "../infra/config.js";
+import { checkConfig, ConfigError, SECRET_CONFIG_KEYS, TARGETS } from "../infra/config.js";
 import { readStackFile } from "../infra/stack-file.js";
 import { applyOverrides, OverrideError, parseConfigFlag, readConfigFile, type ConfigOverride } from "./lib/config-overrides.js";
-import { runProgramWithMocks, type CapturedResource } from "./lib/mock-program.js";
+import { redactSecrets, runProgramWithMocks, type CapturedResource } from "./lib/mock-program.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -25,6 +25,11 @@ function packageOf(resource: CapturedResource, packages: PackageId[]): PackageId
   const tagged = Array.isArray(labels) ? (labels as { label?: string; value?: string }[]).find((l) => l.label === "iron/package")?.value : undefined;
   if (tagged && packages.includes(tagged as PackageId)) return tagged as PackageId;
   return [...packages].sort((a, b) => b.length - a.length).find((p) => resource.name.startsWith(p)) ?? "shared";
+}
+
+/** The config values given, with secret keys' values hidden. */
+function printable(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, (SECRET_CONFIG_KEYS as readonly string[]).includes(k) ? "[secret]" : v]));
 }
 
 async function plan(opts: Options): Promise<number> {
@@ -55,10 +60,11 @@ async function plan(opts: Options): Promise<number> {
   const result = await runProgramWithMocks({ root, stack: opts.stack, overrides: changed });
   const warnings = result.warnings ?? [];
   const order = (result.outputs.installOrder ?? []) as PackageId[];
-  const resources = result.resources.map((r) => ({ type: r.type, name: r.name, package: packageOf(r, order), inputs: r.inputs }));
+  // Secrets stay out of what plan prints (generated ones are mock values here, but a --config value may be real).
+  const resources = result.resources.map((r) => ({ type: r.type, name: r.name, package: packageOf(r, order), inputs: redactSecrets(r.inputs) as Record<string, unknown> }));
   const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, result.secretOutputs.includes(k) ? "[secret]" : v]));
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ plan: "offline (Pulumi mock runtime; nothing was created)", stack: opts.stack, config: changed, installOrder: order, resources, outputs, warnings }, null, 2) + "\n");
+    process.stdout.write(JSON.stringify({ plan: "offline (Pulumi mock runtime; nothing was created)", stack: opts.stack, config: printable(changed), installOrder: order, resources, outputs, warnings }, null, 2) + "\n");
     return 0;
   }
   const lines = [`Offline plan for stack ${opts.stack} (Pulumi mock runtime: no cloud calls, nothing created)`, ""];

@@ -197,6 +197,17 @@ function invokeResults(token: string, inputs: Record<string, unknown>): Record<s
   }
 }
 
+/** The marker Pulumi puts around a secret value in resource inputs. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** `value` with every secret in it replaced by "[secret]", for printing. */
+export function redactSecrets(value: unknown): unknown {
+  if (value && typeof value === "object" && SECRET_SIG_KEY in value) return "[secret]";
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)]));
+  return value;
+}
+
 function resolveOutput<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolveValue) => output.apply((v) => resolveValue(v)));
 }

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { readStackFile } from "../../infra/stack-file.js";
-import { startRuntimeProcess, type RuntimeProcess } from "../support/agent-runtime.js";
+import { runRuntimeCli, startRuntimeProcess, type RuntimeProcess } from "../support/agent-runtime.js";
+import { createTestIssuer } from "../support/agent-token.js";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
 import { stopAll } from "../support/processes.js";
 import { envOf, failStack, find, plainOccurrences, repoRoot, runStack, unwrap, type StackRun } from "../support/pulumi-mocks.js";
@@ -63,6 +64,18 @@ describe("agent-only with no secret set", async () => {
   it("yields the same key and token on a second run (nothing regenerated)", () => {
     expect(runtimeEnv(second).IRON_TOKEN).toBe(runtimeEnv(first).IRON_TOKEN);
     expect(runtimeEnv(second).IRON_JWKS).toBe(runtimeEnv(first).IRON_JWKS);
+  });
+
+  it("the runtime refuses to start (exit 2) when IRON_JWKS is not JSON or holds another key, naming IRON_JWKS", async () => {
+    const token = runtimeEnv(first).IRON_TOKEN!;
+    const stateDir = tempDir("iron-agent-only-badkeys-");
+    const notJson = await runRuntimeCli(["serve", "--port", "0", "--state-dir", stateDir], { IRON_TOKEN: token, IRON_JWKS: "{not json" });
+    expect(notJson.code).toBe(2);
+    expect(notJson.output).toContain("IRON_JWKS is not JSON");
+    const other = await createTestIssuer();
+    const wrongKey = await runRuntimeCli(["serve", "--port", "0", "--state-dir", stateDir], { IRON_TOKEN: token, IRON_JWKS: JSON.stringify(other.jwks) });
+    expect(wrongKey.code).toBe(2);
+    expect(wrongKey.output).toMatch(/signature does not verify .*\(keys from IRON_JWKS\)/);
   });
 
   it("a budget raise re-signs the token with the same id and key", async () => {
