@@ -198,7 +198,7 @@ function invokeResults(token: string, inputs: Record<string, unknown>): Record<s
 }
 
 /** The marker Pulumi puts around a secret value in resource inputs. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 /** `value` with every secret in it replaced by "[secret]", for printing. */
 export function redactSecrets(value: unknown): unknown {

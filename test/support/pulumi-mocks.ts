@@ -6,13 +6,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { CapturedResource, MockRun } from "../../scripts/lib/mock-program.js";
-import { projectNodeArgs } from "../../scripts/lib/mock-program.js";
+import { projectNodeArgs, SECRET_SIG_KEY } from "../../scripts/lib/mock-program.js";
 
 const run = promisify(execFile);
 export const repoRoot = new URL("../..", import.meta.url).pathname;
-
-/** The marker Pulumi puts around a secret value in resource inputs. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 export interface StackRun extends MockRun {
   stderr: string;
