@@ -33,11 +33,11 @@ function printable(config: Record<string, unknown>): Record<string, unknown> {
 }
 
 async function plan(opts: Options): Promise<number> {
-  if (!readStackFile(root, opts.stack)) {
+  const file = readStackFile(root, opts.stack);
+  if (!file) {
     process.stderr.write(`error: unknown stack "${opts.stack}"; the stacks are: ${STACK_NAMES.join(", ")}\n`);
     return 2;
   }
-  const file = readStackFile(root, opts.stack)!;
   let iron: Record<string, unknown>;
   try {
     const overrides: ConfigOverride[] = [...(opts.configFile ? readConfigFile(opts.configFile) : []), ...opts.config.map(parseConfigFlag)];

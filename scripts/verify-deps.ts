@@ -104,7 +104,7 @@ async function postflight(opts: PostflightOptions): Promise<number> {
   // As infra/platform.ts wires it: the runtime reports to a panel in the stack or at iron:controlPanelUrl, unless iron:telemetry is false.
   const telemetry = config?.telemetry !== false && (outputs.packages.includes("control-panel") || !!config?.controlPanelUrl);
   if (!opts.json) process.stderr.write(`postflight: checking the deployed stack ${opts.stack}…\n`);
-  const checks = await postflightChecks({ outputs, telemetry, callModel: opts.callModel });
+  const checks = await postflightChecks({ stack: opts.stack, outputs, telemetry, callModel: opts.callModel });
   const summary = summarize(checks);
   if (opts.json) {
     process.stdout.write(JSON.stringify({ stack: opts.stack, target: outputs.target, mode: outputs.mode, packages: outputs.packages, checks, summary }, null, 2) + "\n");

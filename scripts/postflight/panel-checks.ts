@@ -7,6 +7,7 @@
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { CreateTokenResponse, JWKS_PATH, TOKEN_ISSUER, TokenView } from "../../services/protocol/src/index.js";
 import type { Check } from "../preflight/checks.js";
+import { logsOf, type Deployment } from "./deployment.js";
 import { errorOf, request, RequestError, type Answer } from "./http.js";
 
 /** The postflight token's budget: $0.01 in micro-USD. */
@@ -21,25 +22,26 @@ export interface PanelSession {
 const fail = (id: string, title: string, found: string, required: string, hint: string): Check => ({ id, title, status: "fail", found, required, hint });
 const ok = (id: string, title: string, found: string, required: string): Check => ({ id, title, status: "ok", found, required });
 
-export async function panelReadyChecks(url: string): Promise<Check[]> {
+export async function panelReadyChecks(d: Deployment, url: string): Promise<Check[]> {
+  const logs = logsOf(d, "control-panel");
   const required = "GET /readyz answers 200 with the database, schema and Redis ok";
   let answer: Answer;
   try {
     answer = await request("GET", `${url}/readyz`);
   } catch (err) {
     const found = (err as RequestError).message;
-    const hint = `nothing answers at ${url}: is the panel running? docker target: docker ps -a --filter label=iron/package=control-panel and docker logs <container>; aws: the ECS service's events and its CloudWatch log group`;
+    const hint = `nothing answers at ${url}: is the panel running? ${logs}`;
     return [fail("panel-ready", "Control Panel ready", found, required, hint), fail("panel-schema", "Control Panel schema", "not checked: the panel does not answer", "the schema version this panel needs", "start the panel first")];
   }
   const body = answer.body as { status?: string; checks?: Record<string, string> } | undefined;
   const checks = body?.checks ?? {};
   const ready = answer.status === 200
     ? ok("panel-ready", "Control Panel ready", `${url}/readyz: ${Object.entries(checks).map(([k, v]) => `${k} ${v}`).join(", ")}`, required)
-    : fail("panel-ready", "Control Panel ready", `${url}/readyz: ${answer.status} ${JSON.stringify(checks)}`, required, "the panel runs but is not ready: its database or Redis is unreachable (see the checks above); look at the panel's logs");
+    : fail("panel-ready", "Control Panel ready", `${url}/readyz: ${answer.status} ${JSON.stringify(checks)}`, required, `the panel runs but is not ready: its database or Redis is unreachable (see what it found); ${logs}`);
   const schema = checks.schema ?? "not reported";
   const schemaCheck = schema.startsWith("ok")
     ? ok("panel-schema", "Control Panel schema", schema, "the schema version this panel needs")
-    : fail("panel-schema", "Control Panel schema", schema, "the schema version this panel needs", "the migrations did not run: pulumi up runs the migrate step before the panel (docker: the <prefix>-control-panel-migrate container's logs)");
+    : fail("panel-schema", "Control Panel schema", schema, "the schema version this panel needs", `the migrations did not run: pulumi up runs the migrate step before the panel; ${logsOf(d, "control-panel-migrate")}`);
   return [ready, schemaCheck];
 }
 

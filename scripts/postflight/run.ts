@@ -5,6 +5,7 @@
  */
 import type { PackageId } from "../../infra/catalog.js";
 import type { Check } from "../preflight/checks.js";
+import type { Deployment } from "./deployment.js";
 import type { StackOutputs } from "./outputs.js";
 import { adminLoginCheck, panelReadyChecks, runtimeTokenAtPanelCheck, tokenRoundTripCheck, type PanelSession } from "./panel-checks.js";
 import { runtimeCallCheck, runtimeStatusCheck } from "./runtime-checks.js";
@@ -12,6 +13,7 @@ import { sandboxChecks } from "./sandbox-checks.js";
 import { downloadsCheck, siteCheck } from "./site-checks.js";
 
 export interface PostflightInput {
+  stack: string;
   outputs: StackOutputs;
   /** Whether the stack's runtime reports telemetry to a panel (from its config). */
   telemetry: boolean;
@@ -24,6 +26,7 @@ const missing = (id: string, title: string, output: string, hint: string): Check
 
 export async function postflightChecks(input: PostflightInput): Promise<Check[]> {
   const { outputs } = input;
+  const d: Deployment = { stack: input.stack, target: outputs.target, mode: outputs.mode };
   const deployed = new Set<PackageId>(outputs.packages);
   const checks: Check[] = [];
   let session: PanelSession | undefined;
@@ -32,13 +35,13 @@ export async function postflightChecks(input: PostflightInput): Promise<Check[]>
     if (!outputs.controlPanelUrl) checks.push(missing("panel-ready", "Control Panel ready", "controlPanelUrl", "run pulumi up; the panel's URL is an output"));
     else {
       session = { url: trim(outputs.controlPanelUrl) };
-      checks.push(...(await panelReadyChecks(session.url)));
+      checks.push(...(await panelReadyChecks(d, session.url)));
       checks.push(await adminLoginCheck(session, outputs.adminEmail, outputs.adminPassword));
       checks.push(await tokenRoundTripCheck(session));
     }
   }
   if (deployed.has("marketing-site")) {
-    checks.push(outputs.siteUrl ? await siteCheck(trim(outputs.siteUrl)) : missing("site", "Marketing Site", "siteUrl", "run pulumi up"));
+    checks.push(outputs.siteUrl ? await siteCheck(d, trim(outputs.siteUrl)) : missing("site", "Marketing Site", "siteUrl", "run pulumi up"));
   }
   if (deployed.has("agent-runtime")) {
     if (!outputs.runtimeUrl) {
@@ -48,11 +51,11 @@ export async function postflightChecks(input: PostflightInput): Promise<Check[]>
       checks.push(missing("runtime-status", "Agent Runtime status", "runtimeUrl", waiting));
     } else {
       const url = trim(outputs.runtimeUrl);
-      const { check, status } = await runtimeStatusCheck(url, input.telemetry);
+      const { check, status } = await runtimeStatusCheck(d, url, input.telemetry);
       checks.push(check);
       // The panel in this stack issued the runtime's token: it must still be active there.
       if (session && status) checks.push(await runtimeTokenAtPanelCheck(session, status.token.id));
-      if (input.callModel) checks.push(await runtimeCallCheck(url, input.callModel));
+      if (input.callModel) checks.push(await runtimeCallCheck(d, url, input.callModel));
     }
   }
   if (deployed.has("sandbox")) {

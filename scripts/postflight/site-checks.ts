@@ -1,9 +1,10 @@
 /** The Marketing Site and `/downloads/`: the site answers, and every download matches SHA256SUMS. */
 import { createHash } from "node:crypto";
 import type { Check } from "../preflight/checks.js";
+import { logsOf, type Deployment } from "./deployment.js";
 import { bytes, request } from "./http.js";
 
-export async function siteCheck(url: string): Promise<Check> {
+export async function siteCheck(d: Deployment, url: string): Promise<Check> {
   const title = "Marketing Site";
   const required = "GET / answers 200 with HTML";
   try {
@@ -11,7 +12,7 @@ export async function siteCheck(url: string): Promise<Check> {
     if (answer.status === 200 && /<html/i.test(answer.text)) return { id: "site", title, status: "ok", found: `${url}/: 200, ${answer.text.length} bytes of HTML`, required };
     return { id: "site", title, status: "fail", found: `${url}/: ${answer.status}`, required, hint: "the web server answers without the site: was services/marketing-site built (npm run build -w services/marketing-site) before pulumi up?" };
   } catch (err) {
-    return { id: "site", title, status: "fail", found: (err as Error).message, required, hint: `nothing answers at ${url}: docker target: docker logs <prefix>-marketing-site; aws: the CloudFront distribution's status` };
+    return { id: "site", title, status: "fail", found: (err as Error).message, required, hint: `nothing answers at ${url}: ${d.target === "aws" ? "the CloudFront distribution's status" : logsOf(d, "marketing-site")}` };
   }
 }
 
