@@ -49,6 +49,7 @@ export async function adminLoginCheck(session: PanelSession, email: string | und
   const title = "admin sign-in";
   const required = "POST /api/auth/login with the outputs' adminEmail and adminPassword gives an access token";
   if (!email || !password) return fail("panel-login", title, "the outputs hold no adminEmail / adminPassword", required, "read them with: pulumi stack output adminPassword --show-secrets (postflight needs --show-secrets)");
+  if (password === "[secret]") return fail("panel-login", title, "adminPassword is masked (\"[secret]\")", required, "save the outputs with: pulumi stack output --json --show-secrets");
   try {
     const answer = await request("POST", `${session.url}/api/auth/login`, { body: { email, password } });
     const token = (answer.body as { access_token?: string } | undefined)?.access_token;

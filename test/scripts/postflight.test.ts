@@ -104,6 +104,10 @@ describe("postflight against a running pilot", () => {
     expect(code).toBe(1);
     expect(byId(report, "panel-login")[0]).toMatchObject({ status: "fail", hint: expect.stringContaining("no longer signs admin@iron.local in") });
     expect(byId(report, "panel-token")[0]).toMatchObject({ status: "fail", found: "not checked: no admin session" });
+    // Outputs saved without --show-secrets: say so instead of blaming the password.
+    const masked = await postflight({ ...outputs, adminPassword: "[secret]" }, ["--json"]);
+    expect(masked.code).toBe(1);
+    expect(byId(masked.report, "panel-login")[0]).toMatchObject({ status: "fail", hint: expect.stringContaining("--show-secrets") });
   });
 
   it("fails the downloads line on a tampered file, naming it", async () => {
