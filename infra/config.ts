@@ -84,6 +84,8 @@ const schema = z
     publishAddress: z.ipv4({ error: "must be an IPv4 address such as 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)" }).default("127.0.0.1"),
     adminEmail: z.email({ error: "must be an e-mail address" }).default("admin@iron.local"),
     agentToken: secretString.optional(),
+    /** USD. Without a Control Panel the stack signs the runtime's token itself, with this budget (infra/agent-token.ts). */
+    agentBudget: z.number({ error: "must be a number of US dollars such as 10 or 0.5" }).min(0.000001).max(1_000_000).optional(),
     openaiApiKey: secretString.optional(),
     anthropicApiKey: secretString.optional(),
   })
@@ -97,6 +99,9 @@ export interface ResolvedConfig extends IronConfig {
   packages: PackageId[];
   installOrder: PackageId[];
 }
+
+/** Keys whose values are secrets (set with `pulumi config set --secret`; never printed). */
+export const SECRET_CONFIG_KEYS = ["agentToken", "openaiApiKey", "anthropicApiKey"] as const;
 
 /** Every key the schema knows, for messages and for the stack file comments. */
 export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof IronConfig)[];
@@ -145,6 +150,7 @@ export function checkConfig(raw: Record<string, unknown>): ConfigReport {
   }
 
   const packages = installOrder(selectPackages(config));
+  problems.push(...agentBudgetProblems(config, packages));
   const violations = validateDeployment({ packages, controlPanelUrl: config.controlPanelUrl, telemetry: config.telemetry })
     .map((v) => describeViolation(v, config.exclude));
   return { config, packages, problems, violations };
@@ -160,6 +166,22 @@ export function resolveConfig(stack: string, raw: Record<string, unknown>): Reso
   const problems = [...report.problems, ...report.violations];
   if (!report.config || problems.length > 0) throw new ConfigError(stack, problems);
   return { ...report.config, stack, packages: report.packages, installOrder: report.packages };
+}
+
+/** Whether the stack signs the runtime's token itself: a runtime, no panel in the stack, no panel to report to, no token given. */
+export function signsOwnAgentToken(config: IronConfig, packages: readonly PackageId[]): boolean {
+  if (!packages.includes("agent-runtime") || packages.includes("control-panel") || config.agentToken) return false;
+  return !config.controlPanelUrl || config.telemetry === false;
+}
+
+function agentBudgetProblems(config: IronConfig, packages: PackageId[]): string[] {
+  if (packages.includes("control-panel") && config.agentBudget !== undefined) {
+    return ["iron:agentBudget: applies only to a runtime without a Control Panel in the stack (the panel issues its token: iron token generate --budget <usd>); remove the key"];
+  }
+  if (signsOwnAgentToken(config, packages) && config.agentBudget === undefined) {
+    return ["iron:agentBudget: required but not set; allowed: a number of US dollars such as 10 (the stack signs the Agent Runtime's token with this budget), or set iron:agentToken to a token a Control Panel issued"];
+  }
+  return [];
 }
 
 function selectPackages(config: IronConfig): PackageId[] {

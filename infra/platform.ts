@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ARTIFACTS } from "./artifacts.js";
 import { DOWNLOADED_PACKAGES, PACKAGES, requirement, type PackageId } from "./catalog.js";
-import { DEFAULT_IMAGES, type ResolvedConfig } from "./config.js";
+import { stackAgentToken } from "./agent-token.js";
+import { DEFAULT_IMAGES, signsOwnAgentToken, type ResolvedConfig } from "./config.js";
 import { deployPilot } from "./pilot.js";
 import { createTarget } from "./targets/index.js";
 import type { ImageSource, Service, StaticSite, Target, TargetContext } from "./targets/target.js";
@@ -141,6 +142,26 @@ export class Platform extends pulumi.ComponentResource {
     });
   }
 
+  /** The runtime's token and how it is verified; undefined while a panel in the stack has yet to issue one. */
+  private runtimeToken(config: ResolvedConfig, panel: Service | undefined, reportsToPanel: boolean): { token: pulumi.Output<string>; env: Record<string, pulumi.Input<string>> } | undefined {
+    if (signsOwnAgentToken(config, config.packages)) {
+      if (config.agentBudget === undefined) throw new pulumi.RunError("iron:agentBudget: required (checked by infra/config.ts)");
+      const own = stackAgentToken("agent-runtime-token", { agentId: `${config.stack}-agent`, budgetUsd: config.agentBudget }, this);
+      return { token: own.token, env: { IRON_JWKS: own.jwks } };
+    }
+    if (config.agentToken) {
+      if (config.agentBudget !== undefined) pulumi.log.warn("iron:agentBudget is not used: the budget is the one iron:agentToken was issued with (top it up in its Control Panel)", this);
+      // Without a panel the token cannot be checked against its keys; it came from this stack's own secret config.
+      return { token: secretValue(config.agentToken), env: reportsToPanel ? {} : { IRON_TRUST_UNVERIFIED_TOKEN: "1" } };
+    }
+    const how = "issue one (iron token generate --budget <usd> --agent <name>) and run: pulumi config set --secret iron:agentToken <token>";
+    if (panel) {
+      pulumi.log.warn(`Agent Runtime: not deployed until iron:agentToken is set; once the Control Panel is up, ${how}, then pulumi up again`, this);
+      return undefined;
+    }
+    throw new pulumi.RunError(`iron:agentToken: required to deploy an Agent Runtime that reports to the Control Panel at ${config.controlPanelUrl ?? "?"}; ${how} (or set iron:telemetry false: the stack then signs its own token with iron:agentBudget)`);
+  }
+
   /** What the site reads from /settings.json at run time: where to sign in and where the downloads are. */
   private siteSettings(config: ResolvedConfig, panel: Service | undefined): Record<string, pulumi.Input<string>> {
     const panelUrl = panel?.url ?? config.controlPanelUrl;
@@ -153,27 +174,21 @@ export class Platform extends pulumi.ComponentResource {
   /**
    * The runtime gets a panel URL only when the panel is in the stack or
    * iron:controlPanelUrl is set, and iron:telemetry is not false; otherwise its
-   * telemetry stays off. It needs an agent token (iron:agentToken).
+   * telemetry stays off. Its agent token is iron:agentToken (a panel issued it)
+   * or, with no panel at all, one the stack signs itself (infra/agent-token.ts).
    */
   private runtime(config: ResolvedConfig, target: Target, panel: Service | undefined, image: ImageSource): Service | undefined {
-    if (!config.agentToken) {
-      const how = "issue one (iron token generate --budget <usd> --agent <name>) and run: pulumi config set --secret iron:agentToken <token>";
-      if (panel) {
-        pulumi.log.warn(`Agent Runtime: not deployed until iron:agentToken is set; once the Control Panel is up, ${how}, then pulumi up again`, this);
-        return undefined;
-      }
-      throw new pulumi.RunError(`iron:agentToken: required to deploy the Agent Runtime (its budget comes from the token); ${how}`);
-    }
     const panelUrl = config.telemetry === false ? undefined : (panel?.internalUrl ?? config.controlPanelUrl);
+    const credentials = this.runtimeToken(config, panel, panelUrl !== undefined);
+    if (!credentials) return undefined;
     return target.service({
       name: "agent-runtime",
       package: "agent-runtime",
       image,
       command: ["serve", "--host", "0.0.0.0", "--port", String(RUNTIME_PORT), "--state-dir", RUNTIME_STATE_DIR],
-      // Without a panel the token cannot be checked against its keys; it came from this stack's own secret config.
-      env: panelUrl ? { IRON_CONTROL_PANEL_URL: panelUrl } : { IRON_TELEMETRY: "off", IRON_TRUST_UNVERIFIED_TOKEN: "1" },
+      env: { ...(panelUrl ? { IRON_CONTROL_PANEL_URL: panelUrl } : { IRON_TELEMETRY: "off" }), ...credentials.env },
       secretEnv: {
-        IRON_TOKEN: secretValue(config.agentToken),
+        IRON_TOKEN: credentials.token,
         ...(config.openaiApiKey ? { OPENAI_API_KEY: secretValue(config.openaiApiKey) } : {}),
         ...(config.anthropicApiKey ? { ANTHROPIC_API_KEY: secretValue(config.anthropicApiKey) } : {}),
       },

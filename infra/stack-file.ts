@@ -57,7 +57,8 @@ export function ironValuesFromEngine(all: Record<string, string>): Record<string
   return iron;
 }
 
-function parseEngineValue(value: string): unknown {
+/** A value as the program sees it: the engine passes strings; booleans, numbers and JSON are read back as such. */
+export function parseEngineValue(value: string): unknown {
   const trimmed = value.trim();
   if (trimmed === "true" || trimmed === "false" || /^[[{]/.test(trimmed) || /^-?\d+(\.\d+)?$/.test(trimmed)) {
     try {

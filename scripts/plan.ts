@@ -1,21 +1,23 @@
 /**
- * `npm run plan -- --stack <name> [--target <t>] [--json]`: an OFFLINE plan.
- * Runs the Pulumi program under Pulumi's mock runtime (no engine, no cloud
- * credentials, nothing created) and prints what `pulumi up` would deploy,
- * grouped by package in install order.
+ * `npm run plan -- --stack <name> [--target <t>] [--config key=value]… [--config-file <yaml>] [--json]`:
+ * an OFFLINE plan. Runs the Pulumi program under Pulumi's mock runtime (no
+ * engine, no cloud credentials, nothing created) and prints what `pulumi up`
+ * would deploy, grouped by package in install order. Config given here is laid
+ * over the stack file and validated exactly like it.
  */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { DOWNLOADED_PACKAGES, PACKAGES, STACK_NAMES, type PackageId } from "../infra/catalog.js";
 import { ARTIFACTS } from "../infra/artifacts.js";
-import { TARGETS } from "../infra/config.js";
+import { checkConfig, ConfigError, SECRET_CONFIG_KEYS, TARGETS } from "../infra/config.js";
 import { readStackFile } from "../infra/stack-file.js";
-import { runProgramWithMocks, type CapturedResource } from "./lib/mock-program.js";
+import { applyOverrides, OverrideError, parseConfigFlag, readConfigFile, type ConfigOverride } from "./lib/config-overrides.js";
+import { redactSecrets, runProgramWithMocks, type CapturedResource } from "./lib/mock-program.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-interface Options { stack: string; target?: string; json?: boolean }
+interface Options { stack: string; target?: string; config: string[]; configFile?: string; json?: boolean }
 
 /** The package a resource belongs to: its `iron/package` label, else the package its name starts with (blocks are named so). */
 function packageOf(resource: CapturedResource, packages: PackageId[]): PackageId | "shared" {
@@ -25,17 +27,44 @@ function packageOf(resource: CapturedResource, packages: PackageId[]): PackageId
   return [...packages].sort((a, b) => b.length - a.length).find((p) => resource.name.startsWith(p)) ?? "shared";
 }
 
+/** The config values given, with secret keys' values hidden. */
+function printable(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, (SECRET_CONFIG_KEYS as readonly string[]).includes(k) ? "[secret]" : v]));
+}
+
 async function plan(opts: Options): Promise<number> {
-  if (!readStackFile(root, opts.stack)) {
+  const file = readStackFile(root, opts.stack);
+  if (!file) {
     process.stderr.write(`error: unknown stack "${opts.stack}"; the stacks are: ${STACK_NAMES.join(", ")}\n`);
     return 2;
   }
-  const result = await runProgramWithMocks({ root, stack: opts.stack, overrides: opts.target ? { target: opts.target } : {} });
+  let iron: Record<string, unknown>;
+  try {
+    const overrides: ConfigOverride[] = [...(opts.configFile ? readConfigFile(opts.configFile) : []), ...opts.config.map(parseConfigFlag)];
+    if (opts.target) overrides.push({ path: ["target"], value: opts.target, source: "--target" });
+    iron = applyOverrides(file.iron, overrides);
+  } catch (err) {
+    if (!(err instanceof OverrideError)) throw err;
+    process.stderr.write(`error: ${err.message}\n`);
+    return 2;
+  }
+  // The same validation the program runs (infra/config.ts), before anything runs.
+  const report = checkConfig(iron);
+  const problems = [...report.problems, ...report.violations];
+  if (problems.length > 0) {
+    const given = opts.config.length > 0 || opts.configFile ? " with the --config / --config-file values laid over it" : "";
+    process.stderr.write(`error: ${new ConfigError(opts.stack, problems).message.replace(/^(\S+) has/, `$1${given} has`)}\n`);
+    return 2;
+  }
+  const changed = Object.fromEntries(Object.keys(iron).filter((k) => JSON.stringify(iron[k]) !== JSON.stringify(file.iron[k])).map((k) => [k, iron[k]]));
+  const result = await runProgramWithMocks({ root, stack: opts.stack, overrides: changed });
+  const warnings = result.warnings ?? [];
   const order = (result.outputs.installOrder ?? []) as PackageId[];
-  const resources = result.resources.map((r) => ({ type: r.type, name: r.name, package: packageOf(r, order), inputs: r.inputs }));
+  // Secrets stay out of what plan prints (generated ones are mock values here, but a --config value may be real).
+  const resources = result.resources.map((r) => ({ type: r.type, name: r.name, package: packageOf(r, order), inputs: redactSecrets(r.inputs) as Record<string, unknown> }));
   const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, result.secretOutputs.includes(k) ? "[secret]" : v]));
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ plan: "offline (Pulumi mock runtime; nothing was created)", stack: opts.stack, installOrder: order, resources, outputs }, null, 2) + "\n");
+    process.stdout.write(JSON.stringify({ plan: "offline (Pulumi mock runtime; nothing was created)", stack: opts.stack, config: printable(changed), installOrder: order, resources, outputs, warnings }, null, 2) + "\n");
     return 0;
   }
   const lines = [`Offline plan for stack ${opts.stack} (Pulumi mock runtime: no cloud calls, nothing created)`, ""];
@@ -43,10 +72,13 @@ async function plan(opts: Options): Promise<number> {
     const mine = resources.filter((r) => r.package === id);
     if (id === "shared" && mine.length === 0) continue;
     lines.push(id === "shared" ? "shared" : `${order.indexOf(id) + 1}. ${PACKAGES[id].name} (${id})`);
-    if (mine.length === 0) lines.push(DOWNLOADED_PACKAGES.includes(id as PackageId) ? `   (no resources of its own: served from ${ARTIFACTS.downloadsDir} under /downloads/, see above)` : "   (no resources on this target yet)");
+    const waiting = id === "shared" ? undefined : warnings.find((w) => w.startsWith(`${PACKAGES[id].name}: `));
+    if (mine.length === 0 && waiting) lines.push(`   waiting: ${waiting.slice(PACKAGES[id as PackageId].name.length + 2)}`);
+    else if (mine.length === 0) lines.push(DOWNLOADED_PACKAGES.includes(id as PackageId) ? `   (no resources of its own: served from ${ARTIFACTS.downloadsDir} under /downloads/, see above)` : "   (no resources on this target yet)");
     for (const r of mine) lines.push(`   + ${r.type}  ${r.name}`);
   }
   lines.push("", "Outputs:", ...Object.entries(outputs).map(([k, v]) => `   ${k}: ${JSON.stringify(v)}`));
+  if (warnings.length > 0) lines.push("", "Warnings (pulumi up prints them too):", ...warnings.map((w) => `   ${w}`));
   process.stdout.write(lines.join("\n") + "\n");
   return 0;
 }
@@ -55,8 +87,20 @@ const cli = new Command("plan")
   .description("print what `pulumi up --stack <name>` would create, computed offline under Pulumi's mock runtime")
   .requiredOption("--stack <name>", `stack to plan: ${STACK_NAMES.join(", ")}`)
   .addOption(new Option("--target <target>", "override iron:target").choices([...TARGETS]))
+  .option("--config <key=value>", "set a config value as `pulumi config set [--path]` would (iron: optional; dotted paths into maps); repeatable", (pair: string, all: string[]) => [...all, pair], [])
+  .option("--config-file <yaml>", "lay a YAML file of keys over the stack file (shaped like a stack file's config: section); --config wins over it")
   .option("--json", "print one JSON document for scripts")
-  .addHelpText("after", "\nExamples:\n  $ npm run plan -- --stack full-platform\n  $ npm run plan -- --stack sandbox-only --target aws --json")
+  .addHelpText("after", [
+    "",
+    "Values are validated exactly like the stack file's (infra/config.ts): a bad one names the key and",
+    "what is allowed, and the exit code is 2. Exit 1 when the program itself fails, 0 otherwise.",
+    "",
+    "Examples:",
+    "  $ npm run plan -- --stack full-platform",
+    "  $ npm run plan -- --stack sandbox-only --target aws --json",
+    "  $ npm run plan -- --stack agent-only --config agentBudget=25 --config iron:sandboxNodes.count=2",
+    "  $ npm run plan -- --stack panel-clis --config-file my-settings.yaml",
+  ].join("\n"))
   .exitOverride();
 
 try {

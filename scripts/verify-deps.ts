@@ -1,9 +1,11 @@
 /**
- * verify-deps: the catalog's dependency matrix, and a preflight that proves a
- * target can carry a stack before `pulumi up`.
+ * verify-deps: the catalog's dependency matrix, a preflight that proves a
+ * target can carry a stack before `pulumi up`, and a postflight that proves
+ * the deployed stack works end to end after it.
  *
  *   npx tsx scripts/verify-deps.ts matrix [--json]
  *   npx tsx scripts/verify-deps.ts preflight --stack <name> [--target <t>] [--json]
+ *   npx tsx scripts/verify-deps.ts postflight --stack <name> [--outputs <file>] [--call-model <model>] [--json]
  *
  * Exit codes: 0 nothing failed, 1 a check failed, 2 usage error.
  */
@@ -18,6 +20,8 @@ import { formatMatrix, matrixReport } from "./preflight/matrix.js";
 import { probeArtifacts, probeControlPanel, probeHost, probePostgres, probeRedis } from "./preflight/probes.js";
 import { formatChecks } from "./preflight/report.js";
 import type { ServiceFacts } from "./preflight/facts.js";
+import { OutputsError, readOutputs } from "./postflight/outputs.js";
+import { postflightChecks } from "./postflight/run.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -76,9 +80,43 @@ async function preflight(opts: PreflightOptions): Promise<number> {
   return summary.fail > 0 ? 1 : 0;
 }
 
+interface PostflightOptions {
+  stack: string;
+  outputs?: string;
+  callModel?: string;
+  json?: boolean;
+  stacksDir: string;
+}
+
+async function postflight(opts: PostflightOptions): Promise<number> {
+  const stacksDir = resolve(opts.stacksDir);
+  const projectRoot = resolve(stacksDir, "..");
+  const file = readStackFile(projectRoot, opts.stack);
+  if (!file) throw new UsageError(`unknown stack "${opts.stack}"; the stacks in ${relative(process.cwd(), stacksDir) || "."} are: ${stacksIn(stacksDir).join(", ")}`);
+  let outputs;
+  try {
+    outputs = await readOutputs(opts.stack, projectRoot, opts.outputs);
+  } catch (err) {
+    if (err instanceof OutputsError) throw new UsageError(err.message);
+    throw err;
+  }
+  const config = checkConfig(file.iron).config;
+  // As infra/platform.ts wires it: the runtime reports to a panel in the stack or at iron:controlPanelUrl, unless iron:telemetry is false.
+  const telemetry = config?.telemetry !== false && (outputs.packages.includes("control-panel") || !!config?.controlPanelUrl);
+  if (!opts.json) process.stderr.write(`postflight: checking the deployed stack ${opts.stack}…\n`);
+  const checks = await postflightChecks({ stack: opts.stack, outputs, telemetry, callModel: opts.callModel });
+  const summary = summarize(checks);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ stack: opts.stack, target: outputs.target, mode: outputs.mode, packages: outputs.packages, checks, summary }, null, 2) + "\n");
+  } else {
+    process.stdout.write(formatChecks(`Postflight for stack ${opts.stack} (target ${outputs.target}, mode ${outputs.mode}; packages: ${outputs.packages.join(", ") || "none"})`, checks) + "\n");
+  }
+  return summary.fail > 0 ? 1 : 0;
+}
+
 function program(): Command {
   const cli = new Command("verify-deps")
-    .description("The Iron Cage package dependency matrix, and a preflight that proves a target can carry a stack.")
+    .description("The Iron Cage package dependency matrix, a preflight that proves a target can carry a stack, and a postflight that proves a deployed stack works.")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)");
 
@@ -112,6 +150,31 @@ function program(): Command {
     ].join("\n"))
     .action(async (opts: PreflightOptions) => {
       process.exitCode = await preflight(opts);
+    });
+
+  cli.command("postflight")
+    .description("after pulumi up: check that every package the stack deployed works end to end, from the stack's outputs")
+    .requiredOption("--stack <name>", "the deployed stack (stacks/Pulumi.<name>.yaml)")
+    .option("--outputs <file>", "the stack's outputs as `pulumi stack output --json --show-secrets` printed them (default: run that command)")
+    .option("--call-model <model>", "also make one real priced call through the runtime with this model (spends a little of its budget)")
+    .option("--json", "print one JSON document for scripts")
+    .option("--stacks-dir <dir>", "where the stack files are", resolve(root, "stacks"))
+    .addHelpText("after", [
+      "",
+      "Per deployed package: the panel's /readyz and schema, admin sign-in with the output password,",
+      "a $0.01 token issued, verified against the panel's keys and revoked; the runtime's /status",
+      "(token verified and active, telemetry as configured) and, with --call-model, one priced call;",
+      "the site and every /downloads/ file against SHA256SUMS; the sandbox nodes' probe (docker target:",
+      "inside each sandbox container; elsewhere the command to run on a node).",
+      "Exit 0 when nothing failed, 1 when a check failed, 2 on usage errors (no outputs, unknown stack).",
+      "",
+      "Examples:",
+      "  $ npm run postflight -- --stack full-platform",
+      "  $ pulumi stack output --json --show-secrets --stack agent-only > outputs.json",
+      "  $ npx tsx scripts/verify-deps.ts postflight --stack agent-only --outputs outputs.json --call-model gpt-4o-mini --json",
+    ].join("\n"))
+    .action(async (opts: PostflightOptions) => {
+      process.exitCode = await postflight(opts);
     });
   return cli;
 }

@@ -9,8 +9,8 @@
  * Pulumi.yaml's nodeargs) by the test that proves the program loads as
  * `pulumi up` will load it.
  */
-import { randomBytes } from "node:crypto";
-import { readFileSync, realpathSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
@@ -39,6 +39,8 @@ export interface MockRun {
   /** Names of outputs that are secrets. */
   secretOutputs: string[];
   resources: CapturedResource[];
+  /** What the program logged with pulumi.log.warn (pulumi up prints these too). */
+  warnings?: string[];
 }
 
 export interface MockRunOptions {
@@ -46,7 +48,15 @@ export interface MockRunOptions {
   stack: string;
   /** Extra or replacing `iron:*` values (keys without the prefix), as a stack file would hold them. */
   overrides?: Record<string, unknown>;
+  /**
+   * A JSON file standing in for the stack's state: a resource found there with unchanged inputs gets the
+   * outputs it had (as the engine keeps an unchanged resource); the file is rewritten after the run.
+   */
+  statePath?: string;
 }
+
+/** Recorded outputs per URN, with the inputs they were created from. */
+type MockState = Record<string, { inputs: unknown; outputs: Record<string, unknown> }>;
 
 export function projectMain(root: string): string {
   const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { main?: string };
@@ -69,10 +79,23 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   }
 
   const resources: CapturedResource[] = [];
+  const state: MockState = options.statePath && existsSync(options.statePath) ? (JSON.parse(readFileSync(options.statePath, "utf8")) as MockState) : {};
   pulumi.runtime.setAllConfig(config, file.secretKeys);
-  await pulumi.runtime.setMocks(recordingMocks(options.stack, resources), "iron", options.stack, false);
+  await pulumi.runtime.setMocks(recordingMocks(options.stack, resources, state), "iron", options.stack, false);
   const registrations = recordRegistrations();
 
+  // Without an engine, pulumi.log.warn writes "warning: [runtime] …" to console.warn: keep those lines.
+  const warnings: string[] = [];
+  const consoleWarn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" ").replace(/^warning: \[runtime\] /, ""));
+  try {
+    return await runMain(options, resources, state, warnings, registrations);
+  } finally {
+    console.warn = consoleWarn;
+  }
+}
+
+async function runMain(options: MockRunOptions, resources: CapturedResource[], state: MockState, warnings: string[], registrations: Map<string, Registration>): Promise<MockRun> {
   // As Pulumi's run.ts does for `"type": "module"`: import the real path of main as a file URL.
   const mainUrl = pathToFileURL(realpathSync(projectMain(options.root))).href;
   const exports = (await import(mainUrl)) as Record<string, unknown>;
@@ -87,7 +110,8 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   // Resources that wait on others (dependsOn) register later: drain the RPC queue before reporting.
   await pulumi.runtime.disconnect();
   for (const resource of resources) Object.assign(resource, registrations.get(`${resource.type}::${resource.name}`));
-  return { stack: options.stack, outputs, secretOutputs, resources };
+  if (options.statePath) writeFileSync(options.statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
+  return { stack: options.stack, outputs, secretOutputs, resources, warnings };
 }
 
 type Registration = Pick<CapturedResource, "urn" | "parent" | "dependencies" | "propertyDependencies">;
@@ -120,15 +144,20 @@ function recordRegistrations(): Map<string, Registration> {
   return registrations;
 }
 
-/** Mocks that answer like the providers (see providerOutputs) and record every resource registered into `resources`. */
-export function recordingMocks(stack: string, resources: CapturedResource[]): pulumi.runtime.Mocks {
+/**
+ * Mocks that answer like the providers (see providerOutputs) and record every resource registered into `resources`.
+ * With `state`, a resource already there with the same inputs keeps its outputs, and new outputs are recorded.
+ */
+export function recordingMocks(stack: string, resources: CapturedResource[], state?: MockState): pulumi.runtime.Mocks {
   return {
     newResource(args) {
       const urn = `urn:pulumi:${stack}::iron::${args.type}::${args.name}`;
       const inputs = args.inputs as Record<string, unknown>;
-      const state = { ...inputs, ...providerOutputs(args.type, args.name, inputs) };
-      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs, outputs: state });
-      return { id: idOf(args.type, args.name, state), state };
+      const kept = state?.[urn];
+      const outputs = kept && JSON.stringify(kept.inputs) === JSON.stringify(inputs) ? kept.outputs : { ...inputs, ...providerOutputs(args.type, args.name, inputs) };
+      if (state) state[urn] = { inputs, outputs };
+      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs, outputs });
+      return { id: idOf(args.type, args.name, outputs), state: outputs };
     },
     call(args) {
       return { ...(args.inputs as Record<string, unknown>), ...invokeResults(args.token, args.inputs as Record<string, unknown>) };
@@ -147,6 +176,11 @@ function idOf(type: string, name: string, state: Record<string, unknown>): strin
  * plain (non-secret) input.
  */
 function providerOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type === "random:index/randomBytes:RandomBytes") {
+    const bytes = randomBytes(Number(inputs.length ?? 32));
+    return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+  }
+  if (type === "random:index/randomUuid:RandomUuid") return { result: randomUUID() };
   if (type === "random:index/randomPassword:RandomPassword") return { result: `mocksecret${name.replace(/[^a-z0-9]/gi, "")}${randomBytes(4).toString("hex")}` };
   if (type === "docker:index/image:Image") return { repoDigest: `${name}@sha256:${"0".repeat(64)}` };
   if (type === "docker:index/remoteImage:RemoteImage") return { imageId: `sha256:${"1".repeat(64)}` };
@@ -207,6 +241,17 @@ function invokeResults(token: string, inputs: Record<string, unknown>): Record<s
     default:
       return {};
   }
+}
+
+/** The marker Pulumi puts around a secret value in resource inputs. */
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** `value` with every secret in it replaced by "[secret]", for printing. */
+export function redactSecrets(value: unknown): unknown {
+  if (value && typeof value === "object" && SECRET_SIG_KEY in value) return "[secret]";
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)]));
+  return value;
 }
 
 function resolveOutput<T>(output: pulumi.Output<T>): Promise<T> {

@@ -163,10 +163,10 @@ describe("image overrides and refusals", () => {
     expect(stderr).toContain("stacks/Pulumi.panel-clis.yaml");
   });
 
-  it("without iron:agentToken: full-platform brings the panel up first and says how to add the runtime; agent-only refuses", async () => {
+  it("without iron:agentToken: full-platform brings the panel up first and says how to add the runtime; agent-only reporting to a panel refuses", async () => {
     const run = await runStack("full-platform");
     expect(blocks(run)).not.toContain("Service:agent-runtime");
     expect(run.stderr).toContain("pulumi config set --secret iron:agentToken");
-    expect(await failStack("agent-only")).toContain("iron:agentToken: required to deploy the Agent Runtime");
+    expect(await failStack("agent-only", { controlPanelUrl: "https://panel.example.com" })).toContain("iron:agentToken: required to deploy an Agent Runtime that reports to the Control Panel at https://panel.example.com");
   });
 });

@@ -6,21 +6,20 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { CapturedResource, MockRun } from "../../scripts/lib/mock-program.js";
-import { projectNodeArgs } from "../../scripts/lib/mock-program.js";
+import { projectNodeArgs, SECRET_SIG_KEY } from "../../scripts/lib/mock-program.js";
 
 const run = promisify(execFile);
 export const repoRoot = new URL("../..", import.meta.url).pathname;
-
-/** The marker Pulumi puts around a secret value in resource inputs. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 export interface StackRun extends MockRun {
   stderr: string;
 }
 
-export async function runStack(stack: string, overrides: Record<string, unknown> = {}): Promise<StackRun> {
-  const sets = Object.entries(overrides).flatMap(([k, v]) => ["--set", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`]);
-  const { stdout, stderr } = await run(process.execPath, [...projectNodeArgs(repoRoot), "scripts/run-with-mocks.ts", "--stack", stack, ...sets], {
+/** `statePath`: outputs kept between runs as the stack's state keeps them (see MockRunOptions.statePath). */
+export async function runStack(stack: string, overrides: Record<string, unknown> = {}, options: { statePath?: string } = {}): Promise<StackRun> {
+  const sets = Object.entries(overrides).flatMap(([k, v]) => (v === undefined ? ["--unset", k] : ["--set", `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`]));
+  const state = options.statePath ? ["--state", options.statePath] : [];
+  const { stdout, stderr } = await run(process.execPath, [...projectNodeArgs(repoRoot), "scripts/run-with-mocks.ts", "--stack", stack, ...sets, ...state], {
     cwd: repoRoot, maxBuffer: 64 << 20,
   });
   return { ...(JSON.parse(stdout) as MockRun), stderr };

@@ -16,6 +16,7 @@ const SOURCES: Record<string, string> = {
   anthropicBaseUrl: "--anthropic-base-url / IRON_ANTHROPIC_BASE_URL",
   controlPanelUrl: "--control-panel-url / IRON_CONTROL_PANEL_URL",
   jwksFile: "--jwks-file / IRON_JWKS_FILE",
+  jwks: "IRON_JWKS",
   pricesFile: "--prices-file / IRON_PRICES_FILE",
   unknownModels: "--unknown-models / IRON_UNKNOWN_MODELS",
   telemetryIntervalMs: "--telemetry-interval-ms / IRON_TELEMETRY_INTERVAL_MS",
@@ -49,6 +50,7 @@ function optionsFrom(flags: ServeFlags): RuntimeOptionsInput {
     controlPanelUrl: flags.controlPanelUrl ?? (env.IRON_CONTROL_PANEL_URL || undefined),
     telemetry: flags.telemetry === false ? false : flag(env.IRON_TELEMETRY),
     jwksFile: flags.jwksFile ?? (env.IRON_JWKS_FILE || undefined),
+    jwks: env.IRON_JWKS || undefined,
     trustUnverifiedToken: flags.trustUnverifiedToken ?? flag(env.IRON_TRUST_UNVERIFIED_TOKEN),
     pricesFile: flags.pricesFile ?? (env.IRON_PRICES_FILE || undefined),
     unknownModels: (flags.unknownModels ?? env.IRON_UNKNOWN_MODELS) as RuntimeOptionsInput["unknownModels"],
@@ -93,6 +95,7 @@ program
 Environment:
   IRON_TOKEN              the agent token from the Control Panel (iron token generate); its budget is the limit (required)
   IRON_CONTROL_PANEL_URL  the Control Panel; without it the runtime works alone (telemetry off)
+  IRON_JWKS               the token's key set as inline JSON, instead of --jwks-file (a stack without a panel signs its own token)
   OPENAI_API_KEY          sent to the OpenAI upstream in place of the caller's key (never logged)
   ANTHROPIC_API_KEY       sent to the Anthropic upstream in place of the caller's key (never logged)
 

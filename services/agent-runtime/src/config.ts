@@ -27,6 +27,8 @@ export const RuntimeOptions = z.strictObject({
   telemetry: z.boolean().default(true),
   /** A JWKS file to verify the token offline (agent-only deployments). */
   jwksFile: z.string().min(1).optional(),
+  /** The same key set given inline as JSON (IRON_JWKS), for platforms that pass environment variables but not files. */
+  jwks: z.string().min(1).optional(),
   /** Accept a token whose signature cannot be checked (no panel, no cached keys, no JWKS file). The budget then rests on trust in whoever set IRON_TOKEN. */
   trustUnverifiedToken: z.boolean().default(false),
   /** A prices file (`{ "models": { ... } }`) laid over the built-in table. */

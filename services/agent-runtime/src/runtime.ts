@@ -175,6 +175,13 @@ export class Runtime {
       guard.markVerified("jwks-file");
       return;
     }
+    if (config.jwks) {
+      await verifyToken(config.token, parseInlineJwks(config.jwks)).catch((err: Error) => {
+        throw new ConfigError(`${err.message} (keys from IRON_JWKS)`);
+      });
+      guard.markVerified("jwks-env");
+      return;
+    }
     const cached = this.cachedJwks();
     if (cached && (await verifyToken(config.token, cached).then(() => true, () => false))) {
       guard.markVerified("cached-jwks");
@@ -268,6 +275,17 @@ export class Runtime {
       this.log.warn({ event_id: row.event_id, cost_micros: row.reserved_micros }, "a call interrupted by the last shutdown is charged its reservation");
     }
   }
+}
+
+function parseInlineJwks(text: string): JSONWebKeySet {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`IRON_JWKS is not JSON: ${(err as Error).message}`);
+  }
+  if (!isJwks(value)) throw new ConfigError(`IRON_JWKS is not a JWKS ({ "keys": [...] })`);
+  return value;
 }
 
 function readJwksFile(path: string): JSONWebKeySet {

@@ -7,7 +7,7 @@ export type Verification = "verified" | "trusted" | "pending" | "invalid";
 /** Decides, per call, whether the agent token may be used right now. */
 export class TokenGuard {
   verification: Verification = "pending";
-  verifiedBy: "jwks-file" | "cached-jwks" | "panel-jwks" | "trust-flag" | null = null;
+  verifiedBy: "jwks-file" | "jwks-env" | "cached-jwks" | "panel-jwks" | "trust-flag" | null = null;
   problem: string | null = null;
 
   constructor(readonly claims: AgentTokenClaims, public status: TokenStatus) {}
