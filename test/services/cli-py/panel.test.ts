@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createRemoteJWKSet, jwtVerify } from "jose";
 import { parse as parseYaml } from "yaml";
-import { JWKS_PATH, TOKEN_ISSUER } from "@iron/protocol";
 import { startPanelProcess, type PanelProcess } from "../../support/control-panel-process.js";
-import { jsonOf, runIron, tempHome, type IronResult } from "../../support/iron-cli.js";
+import { jsonOf, runIron, savedTokens, tempHome, verifyPanelToken, type IronResult } from "../../support/iron-cli.js";
 import { dependencyVersions, runIronPy, SUITE_PY_VENVS, venvLabel, type RunPyOptions } from "../../support/iron-cli-py.js";
 import { stopAll } from "../../support/processes.js";
 
@@ -18,8 +16,7 @@ let panel: PanelProcess;
 let apiKey: string;
 
 const asAdmin = <T>(method: string, path: string, body?: unknown) => panel.request<T>(method, path, body);
-const savedTokens = (home: string) => (JSON.parse(readFileSync(join(home, ".iron/tokens"), "utf8")) as { tokens: { id: string; token: string; api_url: string }[] }).tokens;
-const verify = (token: string) => jwtVerify(token, createRemoteJWKSet(new URL(`${panel.url}${JWKS_PATH}`)), { issuer: TOKEN_ISSUER });
+const verify = (token: string) => verifyPanelToken(panel.url, token);
 const noKeyIn = (...runs: IronResult[]) => {
   for (const run of runs) expect(run.stdout + run.stderr).not.toContain(apiKey);
 };

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createRemoteJWKSet, jwtVerify } from "jose";
-import { JWKS_PATH, TOKEN_ISSUER } from "@iron/protocol";
 import { CLIS } from "../../support/clis.js";
 import { startPanelProcess, type PanelProcess } from "../../support/control-panel-process.js";
-import { jsonOf, tempHome, type IronResult } from "../../support/iron-cli.js";
+import { jsonOf, savedTokens, tempHome, verifyPanelToken, type IronResult } from "../../support/iron-cli.js";
 import { stopAll } from "../../support/processes.js";
 
 /** Both CLIs against the real Control Panel (a process on a fresh PostgreSQL database), as a user runs them. */
@@ -15,9 +13,7 @@ let apiKey: string;
 
 const asAdmin = <T>(method: string, path: string, body?: unknown, bearer?: string) => panel.request<T>(method, path, body, bearer);
 const mode = (path: string) => statSync(path).mode & 0o777;
-const savedTokens = (home: string) =>
-  (JSON.parse(readFileSync(join(home, ".iron/tokens"), "utf8")) as { tokens: { id: string; token: string; api_url: string }[] }).tokens;
-const verify = (token: string) => jwtVerify(token, createRemoteJWKSet(new URL(`${panel.url}${JWKS_PATH}`)), { issuer: TOKEN_ISSUER });
+const verify = (token: string) => verifyPanelToken(panel.url, token);
 const noKeyIn = (...runs: IronResult[]) => {
   for (const run of runs) expect(run.stdout + run.stderr).not.toContain(apiKey);
 };
