@@ -2,6 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { compareVersions, OLDEST_SUPPORTED, supportedInterpreters } from "../../support/python-interpreters.js";
+import { parse as parseYaml } from "yaml";
+import { savedTokens, tempHome } from "../../support/iron-cli.js";
+import { startScriptedServer, tokenCreated } from "../../support/scripted-server.js";
 import { ALL_PY_VENVS, CLI_PY_VERSION, installIronPy, runIronPy, venvLabel } from "../../support/iron-cli-py.js";
 
 /**
@@ -11,6 +14,7 @@ import { ALL_PY_VENVS, CLI_PY_VERSION, installIronPy, runIronPy, venvLabel } fro
 
 const run = promisify(execFile);
 const DEPENDENCIES = ["click", "rich", "httpx", "pyyaml"];
+const KEY = "iron_sk_venv-test-key";
 const withoutTrailingZeros = (version: string) => version.replace(/(\.0)+$/, "");
 const minor = (version: string) => version.split(".").slice(0, 2).join(".");
 
@@ -53,12 +57,31 @@ describe.each(ALL_PY_VENVS.map((venv) => [venvLabel(venv), venv] as const))("%s"
     });
   }
 
-  it("runs: --version, and a usage error refused before anything is sent", async () => {
+  it("runs: --version, a usage error refused before anything is sent, a token generated at a local peer (as text and YAML)", async () => {
     const version = await runIronPy(venv, ["--version"]);
     expect(version.code, version.stderr).toBe(0);
     expect(version.stdout.trim()).toBe(CLI_PY_VERSION);
-    const refused = await runIronPy(venv, ["token", "generate", "--budget", "abc", "--json"], { env: { IRON_API_URL: "http://127.0.0.1:9", IRON_API_KEY: "iron_sk_x" } });
-    expect(refused.code).toBe(2);
-    expect(JSON.parse(refused.stderr)).toMatchObject({ error: { code: "usage", exit_code: 2 } });
+
+    const panel = await startScriptedServer((req) => tokenCreated(req));
+    try {
+      const env = { IRON_API_URL: panel.url, IRON_API_KEY: KEY };
+      const refused = await runIronPy(venv, ["token", "generate", "--budget", "abc", "--json"], { env });
+      expect(refused.code).toBe(2);
+      expect(JSON.parse(refused.stderr)).toMatchObject({ error: { code: "usage", exit_code: 2 } });
+      expect(panel.requests).toHaveLength(0);
+
+      const home = tempHome();
+      const generated = await runIronPy(venv, ["token", "generate", "--budget", "2.50"], { home, env });
+      expect(generated.code, generated.stderr).toBe(0);
+      expect(generated.stdout.trim()).toBe("header.payload.signature");
+      expect(generated.stderr).toContain("Saved to ~/.iron/tokens");
+      expect(savedTokens(home).map((t) => t.token)).toEqual(["header.payload.signature"]);
+      const asYaml = await runIronPy(venv, ["token", "generate", "--budget", "1", "--no-save", "--output", "yaml"], { env });
+      expect(asYaml.code, asYaml.stderr).toBe(0);
+      expect(parseYaml(asYaml.stdout)).toMatchObject({ token: "header.payload.signature", budget_micros: 1_000_000 });
+      expect(panel.requests.map((r) => JSON.parse(r.body))).toEqual([{ budget_micros: 2_500_000 }, { budget_micros: 1_000_000 }]);
+    } finally {
+      await panel.close();
+    }
   });
 });
