@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { DEPENDENCY_SETS, ensureVenv, venvLabel, type InstalledVenv, type PyVenv } from "./cli-py-venvs.js";
 import { runIron, type IronResult, type RunOptions } from "./iron-cli.js";
+import { oldestAndNewest, supportedInterpreters } from "./python-interpreters.js";
 
 const run = promisify(execFile);
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -12,12 +13,8 @@ const PACKAGE = join(REPO, "services/cli-py");
 export const CLI_PY_VERSION = "0.1.0";
 /** The wheel `sh services/cli-py/build.sh` writes. */
 export const CLI_PY_WHEEL = join(PACKAGE, `dist/artifacts/iron_cli_py-${CLI_PY_VERSION}-py3-none-any.whl`);
-const DEBIAN_PACKAGES = "python3 python3-venv python3-pip python3-setuptools python3-wheel python3-click python3-rich python3-httpx python3-yaml";
-
-/** The interpreter the CLI is installed for: IRON_TEST_PYTHON, else Debian's /usr/bin/python3. */
-export function testPython(): string {
-  return process.env.IRON_TEST_PYTHON ?? "/usr/bin/python3";
-}
+/** What build.sh needs (it builds offline with Debian's Python). */
+const BUILD_PACKAGES = "python3 python3-pip python3-setuptools python3-wheel";
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -29,60 +26,44 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Builds the wheel when it is missing or older than its sources (CI builds it before the tests). */
-async function ensureWheel(python: string): Promise<void> {
-  const sourcesChanged = () => Math.max(newestSource(join(PACKAGE, "src")), statSync(join(PACKAGE, "pyproject.toml")).mtimeMs) > statSync(CLI_PY_WHEEL).mtimeMs;
-  if (existsSync(CLI_PY_WHEEL) && !sourcesChanged()) return;
-  try {
-    await run("sh", [join(PACKAGE, "build.sh")], { env: { ...process.env, PYTHON: python } });
-  } catch (err) {
-    throw new Error(`sh services/cli-py/build.sh failed (it needs ${python} with pip, setuptools and wheel: apt-get install ${DEBIAN_PACKAGES}):\n${(err as Error).message}`);
-  }
+let wheelBuilt: Promise<string> | undefined;
+
+/** Builds the wheel when it is missing or older than its sources (CI builds it before the tests); returns its path. */
+export function ensureWheel(): Promise<string> {
+  wheelBuilt ??= (async () => {
+    const sourcesChanged = () => Math.max(newestSource(join(PACKAGE, "src")), statSync(join(PACKAGE, "pyproject.toml")).mtimeMs) > statSync(CLI_PY_WHEEL).mtimeMs;
+    if (existsSync(CLI_PY_WHEEL) && !sourcesChanged()) return CLI_PY_WHEEL;
+    try {
+      await run("sh", [join(PACKAGE, "build.sh")]);
+    } catch (err) {
+      throw new Error(`sh services/cli-py/build.sh failed (it needs /usr/bin/python3 with pip, setuptools and wheel: apt-get install ${BUILD_PACKAGES}):\n${(err as Error).message}`);
+    }
+    return CLI_PY_WHEEL;
+  })();
+  return wheelBuilt;
 }
 
-let installed: Promise<string> | undefined;
+/** Every supported interpreter found here, with each dependency set: what the install tests cover. */
+export const ALL_PY_VENVS: PyVenv[] = supportedInterpreters().flatMap((interpreter) => DEPENDENCY_SETS.map((set) => ({ interpreter, set })));
+/** The oldest and newest interpreter, with each dependency set: what every Python CLI test runs on. */
+export const SUITE_PY_VENVS: PyVenv[] = oldestAndNewest().flatMap((interpreter) => DEPENDENCY_SETS.map((set) => ({ interpreter, set })));
 
-/**
- * Installs the built wheel into a venv that sees the system's click/rich/httpx/yaml (Debian's packages), once per
- * test file, and returns the `iron-cli-py` console script. A missing prerequisite fails with the apt package to install.
- */
-export function installIronPy(): Promise<string> {
-  installed ??= (async () => {
-    const python = testPython();
-    if (!existsSync(python)) throw new Error(`${python} is missing: apt-get install ${DEBIAN_PACKAGES} (or set IRON_TEST_PYTHON)`);
-    try {
-      await run(python, ["-c", "import click, rich, httpx, yaml"]);
-    } catch (err) {
-      throw new Error(`${python} lacks the CLI's dependencies: apt-get install python3-click python3-rich python3-httpx python3-yaml\n${(err as Error).message}`);
-    }
-    await ensureWheel(python);
-    const venv = join(mkdtempSync(join(tmpdir(), "iron-cli-py-venv-")), "venv");
-    try {
-      await run(python, ["-m", "venv", "--system-site-packages", venv]);
-      await run(join(venv, "bin/python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--no-index", CLI_PY_WHEEL]);
-    } catch (err) {
-      throw new Error(`installing the wheel into a venv failed (apt-get install python3-venv python3-pip):\n${(err as Error).message}`);
-    }
-    return join(venv, "bin/iron-cli-py");
-  })();
-  return installed;
+/** The wheel installed in the venv `venv` (made once, reused between runs). */
+export async function installIronPy(venv: PyVenv): Promise<InstalledVenv> {
+  return ensureVenv(venv, await ensureWheel());
 }
 
 export type RunPyOptions = Omit<RunOptions, "executable">;
 
-/** Runs the installed `iron-cli-py` as a user would, with a clean environment (PATH, HOME, NO_COLOR=1, `env`). */
-export async function runIronPy(args: string[], options: RunPyOptions = {}): Promise<IronResult> {
-  return runIron(args, { ...options, executable: await installIronPy() });
+/** Runs `iron-cli-py` from the venv as a user would, with a clean environment (PATH, HOME, NO_COLOR=1, `env`). */
+export async function runIronPy(venv: PyVenv, args: string[], options: RunPyOptions = {}): Promise<IronResult> {
+  return runIron(args, { ...options, executable: (await installIronPy(venv)).executable });
 }
 
-/** The versions of the Python packages the installed CLI runs on, for the test log. */
-export async function dependencyVersions(): Promise<string> {
-  const executable = await installIronPy();
-  const python = join(dirname(executable), "python");
-  const { stdout } = await run(python, [
-    "-c",
-    "import sys, click, rich, httpx, yaml; from importlib.metadata import version; " +
-      "print('python', sys.version.split()[0], 'click', click.__version__, 'rich', version('rich'), 'httpx', httpx.__version__, 'pyyaml', yaml.__version__)",
-  ]);
-  return stdout.trim();
+/** The versions the venv's CLI runs on, for the test log: "python 3.8.18 click 8.0.0 rich 13.0.0 …". */
+export async function dependencyVersions(venv: PyVenv): Promise<string> {
+  const { installed } = await installIronPy(venv);
+  return [`python ${venv.interpreter.version}`, ...["click", "rich", "httpx", "pyyaml"].map((name) => `${name} ${installed[name] ?? "missing"}`)].join(" ");
 }
+
+export { venvLabel };

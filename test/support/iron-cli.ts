@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { JWKS_PATH, TOKEN_ISSUER } from "@iron/protocol";
 import { waitFor } from "./processes.js";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -53,6 +55,22 @@ export function jsonOf<T = Record<string, unknown>>(result: IronResult): T {
   } catch {
     throw new Error(`not JSON (exit ${result.code}):\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
   }
+}
+
+export interface SavedToken {
+  id: string;
+  token: string;
+  api_url: string;
+}
+
+/** The entries of `<home>/.iron/tokens`, as either CLI saved them. */
+export function savedTokens(home: string): SavedToken[] {
+  return (JSON.parse(readFileSync(join(home, ".iron/tokens"), "utf8")) as { tokens: SavedToken[] }).tokens;
+}
+
+/** Verifies a token a CLI printed against the panel's JWKS (signature, issuer), returning its claims. */
+export function verifyPanelToken(panelUrl: string, token: string) {
+  return jwtVerify(token, createRemoteJWKSet(new URL(`${panelUrl}${JWKS_PATH}`)), { issuer: TOKEN_ISSUER });
 }
 
 /**

@@ -132,6 +132,17 @@ export class PanelClient {
   }
 
   private async attempt(url: string, init: RequestInit, okStatuses: number[]): Promise<{ status: number; text: string } | AttemptFailure> {
+    // When a peer drops the connection, Node 20's fetch settles only after timers it does not hold the process open
+    // for: with nothing else pending the process would end mid-request, exit 0 and print nothing. Hold it open.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    try {
+      return await this.send(url, init, okStatuses);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async send(url: string, init: RequestInit, okStatuses: number[]): Promise<{ status: number; text: string } | AttemptFailure> {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
     const text = await response.text();
     if (response.status >= 300 && response.status < 400) {
