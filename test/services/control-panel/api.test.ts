@@ -28,7 +28,7 @@ describe("health, version, JWKS", () => {
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe("ready");
     const version = await call("GET", "/version");
-    expect(version.body).toMatchObject({ name: "@iron/control-panel", version: "0.1.0", schema_version: 3 });
+    expect(version.body).toMatchObject({ name: "@iron/control-panel", version: "0.1.0", schema_version: 4 });
   });
 
   it("publishes one Ed25519 key with a kid", async () => {

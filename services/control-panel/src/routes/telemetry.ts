@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import {
   MAX_EVENTS_PER_BATCH,
+  MAX_MICROS,
   MAX_TELEMETRY_BODY_BYTES,
   TelemetryBatch,
   TelemetryQuery,
@@ -102,7 +103,12 @@ export function registerTelemetryRoutes(app: FastifyInstance, ctx: Context): voi
     const total = unique.reduce((sum, e) => sum + e.cost_micros, 0);
     if (!Number.isSafeInteger(total)) throw new HttpError(400, "validation_failed", "the batch's cost_micros add up past the largest supported amount");
 
-    const { rows } = await ingest(ctx, [token.id, ...columns(unique), token.agent_id]);
+    const { rows } = await ingest(ctx, [token.id, ...columns(unique), token.agent_id]).catch((err: unknown) => {
+      if ((err as { constraint?: string }).constraint === "agent_tokens_spent_safe") {
+        throw new HttpError(400, "validation_failed", `this batch would take the token's recorded spend past ${MAX_MICROS} micros, the largest supported amount; nothing in it was recorded`);
+      }
+      throw err;
+    });
     const row = rows[0];
     if (!row) throw new HttpError(401, "unauthorized", "agent token not recognised");
     const state = { ...token, spent_micros: row.spent_micros, budget_micros: row.budget_micros, expires_at: row.expires_at, revoked_at: row.revoked_at };
