@@ -89,7 +89,8 @@ async function ingest(ctx: Context, params: unknown[]): Promise<{ rows: IngestRo
 
 export function registerTelemetryRoutes(app: FastifyInstance, ctx: Context): void {
   app.post("/api/telemetry", { bodyLimit: MAX_TELEMETRY_BODY_BYTES }, async (req, reply) => {
-    const token = await requireAgent(ctx, req);
+    // A revoked or recently expired token still reports the spend its runtime incurred: the answer's status tells it to stop.
+    const token = await requireAgent(ctx, req, { endedAgentTokens: true });
     const raw = req.body as { events?: unknown } | null;
     if (raw && Array.isArray(raw.events) && raw.events.length > MAX_EVENTS_PER_BATCH) {
       throw new HttpError(413, "payload_too_large", `a batch holds at most ${MAX_EVENTS_PER_BATCH} events; this one has ${raw.events.length}: split it`);
