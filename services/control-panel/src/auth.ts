@@ -124,12 +124,18 @@ export async function resolveCredential(ctx: Context, credential: string, option
   throw unauthorized("token not recognised");
 }
 
-/** A user (access token or API key) with one of `roles`; agents and other roles get 403. */
-export async function requireUser(ctx: Context, req: FastifyRequest, roles: readonly Role[] = ["admin", "user", "viewer"], allowQuery = false): Promise<UserRow> {
-  const p = await authenticate(ctx, req, allowQuery);
+export type UserPrincipal = Extract<Principal, { kind: "user" }>;
+
+/** The principal must be a user (access token or API key) with one of `roles`; agents and other roles get 403. */
+export function assertUser(p: Principal, roles: readonly Role[] = ["admin", "user", "viewer"]): UserPrincipal {
   if (p.kind !== "user") throw forbidden("agent tokens may only call GET /api/tokens/self and POST /api/telemetry");
   if (!roles.includes(p.user.role)) throw forbidden(`this needs the ${roles.join(" or ")} role; you are ${p.user.role}`);
-  return p.user;
+  return p;
+}
+
+/** A user (access token or API key) with one of `roles`; agents and other roles get 403. */
+export async function requireUser(ctx: Context, req: FastifyRequest, roles: readonly Role[] = ["admin", "user", "viewer"], allowQuery = false): Promise<UserRow> {
+  return assertUser(await authenticate(ctx, req, allowQuery), roles).user;
 }
 
 /** An agent token, valid (not revoked, not expired); with `endedAgentTokens`, also one that ended (telemetry ingestion). */

@@ -93,3 +93,8 @@ export type TelemetryPage = z.infer<typeof TelemetryPage>;
 
 /** The SSE stream `GET /api/events` sends `event: telemetry` with one StoredTelemetryEvent as `data`. */
 export const EVENT_STREAM_TELEMETRY = "telemetry";
+/**
+ * Its last event when the credential that opened it stops being valid (API key revoked, user disabled or role changed,
+ * access token expired): `event: closed`, `data: { "reason": "…" }`. Reconnecting with that credential answers 401.
+ */
+export const EVENT_STREAM_CLOSED = "closed";
