@@ -11,6 +11,7 @@ import { createPool } from "./db.js";
 import { HttpError, installErrorHandlers } from "./errors.js";
 import { EventBus } from "./event-bus.js";
 import { KeyRing } from "./keys.js";
+import { registerOpenApi } from "./openapi.js";
 import { securityHeaders } from "./security-headers.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { registerEventRoutes } from "./routes/events.js";
@@ -144,6 +145,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       new HttpError(429, "rate_limited", `rate limit of ${c.max} requests per window exceeded; retry in ${c.after} (see Retry-After)`),
   });
 
+  await registerOpenApi(app);
   const readiness = createReadiness(ctx, redis);
   registerHealthRoutes(app, ctx, readiness);
   registerAuthRoutes(app, ctx);

@@ -1,0 +1,75 @@
+/**
+ * The standing hostile-input suite (issue 14): schemathesis generates requests from the panel's own /openapi.json,
+ * valid and invalid, and sends them to a real panel (real HTTP, embedded PostgreSQL) with an admin API key and with
+ * an agent token. Not one answer may be a 5xx. A bounded run: a fixed seed (IRON_SCHEMATHESIS_SEED overrides it) and
+ * a few dozen cases per operation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, runMigrations, startServer, type RunningServer } from "@iron/control-panel";
+import { createTestDatabase } from "../../support/postgres.js";
+import { findSchemathesis } from "../../support/schemathesis.js";
+import { run } from "../../support/test-cache.js";
+import { ADMIN_EMAIL, ADMIN_PASSWORD, testEnv } from "./helpers.js";
+
+const found = findSchemathesis();
+const seed = process.env.IRON_SCHEMATHESIS_SEED ?? "14";
+
+let server: RunningServer;
+let apiKey = "";
+let agentToken = "";
+beforeAll(async () => {
+  if (!("st" in found)) return;
+  const databaseUrl = await createTestDatabase("fuzz");
+  await runMigrations(databaseUrl);
+  server = await startServer(loadConfig(testEnv(databaseUrl, { IRON_RATE_LIMIT_MAX: "10000000", IRON_LOG_LEVEL: "error" })));
+  const post = async (path: string, body: unknown, bearer?: string) => {
+    const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) }, body: JSON.stringify(body) });
+    return (await res.json()) as Record<string, string>;
+  };
+  const access = (await post("/api/auth/login", { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).access_token!;
+  apiKey = (await post("/api/keys", { name: "schemathesis" }, access)).key!;
+  agentToken = (await post("/api/tokens", { budget_micros: 1_000_000_000 }, access)).token!;
+});
+afterAll(async () => server?.close());
+
+/** Runs schemathesis over the operations `filters` select, as `bearer`; returns its exit status and output. */
+async function fuzz(bearer: string, filters: string[], maxExamples: number) {
+  if (!("st" in found)) throw new Error(found.missing);
+  const args = [
+    "run", `${server.url}/openapi.json`,
+    "--checks", "not_a_server_error",
+    "--header", `Authorization: Bearer ${bearer}`,
+    "--phases", "examples,coverage,fuzzing",
+    "--max-examples", String(maxExamples),
+    "--seed", seed,
+    "--workers", "2",
+    "--request-timeout", "20",
+    "--no-color",
+    "--generation-database", "none",
+    ...filters,
+  ];
+  // From a temp dir: schemathesis keeps its crash cache in ./.schemathesis.
+  const cwd = mkdtempSync(join(tmpdir(), "iron-schemathesis-"));
+  const r = await run("sh", ["-c", 'cd "$0" && exec "$@"', cwd, found.st, ...args], { ...process.env, SCHEMATHESIS_TELEMETRY: "false", NO_COLOR: "1" });
+  // Its summary (operations, cases generated, failures) stays for whoever reads the run.
+  mkdirSync("test-results", { recursive: true });
+  writeFileSync(`test-results/schemathesis-${filters.includes("/api/telemetry") ? "agent" : "user"}.txt`, r.output);
+  return r;
+}
+
+describe.skipIf(!("st" in found))(`schemathesis against a real panel${"st" in found ? "" : ` (skipped: ${found.missing})`}`, () => {
+  it("answers no request to the user-facing API with a 5xx (admin API key)", { timeout: 300_000 }, async () => {
+    const r = await fuzz(apiKey, ["--exclude-path", "/api/events", "--exclude-path", "/api/telemetry", "--exclude-path", "/api/tokens/self"], 25);
+    expect(r.status, r.output.slice(-8000)).toBe(0);
+    expect(r.output).toMatch(/passed/i);
+  });
+
+  it("answers no telemetry or self request with a 5xx (agent token)", { timeout: 300_000 }, async () => {
+    const r = await fuzz(agentToken, ["--include-path", "/api/telemetry", "--include-path", "/api/tokens/self"], 60);
+    expect(r.status, r.output.slice(-8000)).toBe(0);
+    expect(r.output).toMatch(/passed/i);
+  });
+});
