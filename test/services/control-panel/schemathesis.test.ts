@@ -1,14 +1,16 @@
 /**
  * The standing hostile-input suite (issue 14): schemathesis generates requests from the panel's own /openapi.json,
  * valid and invalid, and sends them to a real panel (real HTTP, embedded PostgreSQL) with an admin API key and with
- * an agent token. Not one answer may be a 5xx. A bounded run: a fixed seed (IRON_SCHEMATHESIS_SEED overrides it) and
+ * an agent token whose spend is near the largest supported amount. Not one answer may be a 5xx. A bounded run: a fixed seed (IRON_SCHEMATHESIS_SEED overrides it) and
  * a few dozen cases per operation.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { randomUUID } from "node:crypto";
 import { loadConfig, runMigrations, startServer, type RunningServer } from "@iron/control-panel";
+import { MAX_EVENT_COST_MICROS, MAX_EVENTS_PER_BATCH, MAX_MICROS } from "@iron/protocol";
 import { createTestDatabase } from "../../support/postgres.js";
 import { findSchemathesis } from "../../support/schemathesis.js";
 import { run } from "../../support/test-cache.js";
@@ -31,8 +33,26 @@ beforeAll(async () => {
   };
   const access = (await post("/api/auth/login", { email: ADMIN_EMAIL, password: ADMIN_PASSWORD })).access_token!;
   apiKey = (await post("/api/keys", { name: "schemathesis" }, access)).key!;
-  agentToken = (await post("/api/tokens", { budget_micros: 1_000_000_000 }, access)).token!;
+  // Hostile state to fuzz against: two tokens whose spend is already within one batch of 2^53 - 1, so any accepted
+  // event tests the running-total bound and /api/usage sums past the safe range.
+  for (let i = 0; i < 2; i++) {
+    const token = (await post("/api/tokens", { budget_micros: 1_000_000_000 }, access)).token!;
+    await spendNearMax(server.url, token);
+    agentToken = token;
+  }
 });
+
+/** Posts full batches of the costliest events the contract allows until the token is within one batch of 2^53 - 1. */
+async function spendNearMax(url: string, token: string): Promise<void> {
+  for (let spent = 0; spent + MAX_EVENTS_PER_BATCH * MAX_EVENT_COST_MICROS <= MAX_MICROS; spent += MAX_EVENTS_PER_BATCH * MAX_EVENT_COST_MICROS) {
+    const events = Array.from({ length: MAX_EVENTS_PER_BATCH }, () => ({
+      event_id: randomUUID(), ts: new Date().toISOString(), type: "llm_call", provider: "openai", model: "gpt-4o",
+      input_tokens: 1, output_tokens: 1, cost_micros: MAX_EVENT_COST_MICROS, latency_ms: 1,
+    }));
+    const res = await fetch(`${url}/api/telemetry`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ events }) });
+    if (res.status !== 202) throw new Error(`seeding spend failed: ${res.status} ${await res.text()}`);
+  }
+}
 afterAll(async () => server?.close());
 
 /** Runs schemathesis over the operations `filters` select, as `bearer`; returns its exit status and output. */
