@@ -1,7 +1,8 @@
 /**
  * The standing hostile-input suite (issue 14): schemathesis generates requests from the panel's own /openapi.json,
  * valid and invalid, and sends them to a real panel (real HTTP, embedded PostgreSQL) with an admin API key and with
- * an agent token whose spend is near the largest supported amount. Not one answer may be a 5xx. A bounded run: a fixed seed (IRON_SCHEMATHESIS_SEED overrides it) and
+ * an agent token whose spend is near the largest supported amount. Not one answer may be a 5xx, and every answer must
+ * match the status, content type and schema /openapi.json documents for it. A bounded run: a fixed seed (IRON_SCHEMATHESIS_SEED overrides it) and
  * a few dozen cases per operation.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,7 +61,7 @@ async function fuzz(name: "user" | "agent", bearer: string, filters: string[], m
   if (!("st" in found)) throw new Error(found.missing);
   const args = [
     "run", `${server.url}/openapi.json`,
-    "--checks", "not_a_server_error",
+    "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance",
     "--header", `Authorization: Bearer ${bearer}`,
     "--phases", "examples,coverage,fuzzing",
     "--max-examples", String(maxExamples),
