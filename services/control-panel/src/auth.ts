@@ -57,7 +57,7 @@ const TOKEN_COLUMNS = "id, owner_id, name, agent_id, budget_micros, spent_micros
 export { TOKEN_COLUMNS };
 
 export interface ResolveOptions {
-  /** Accept an agent token that was revoked, or expired less than LATE_TELEMETRY_GRACE_SECONDS ago (telemetry ingestion only). */
+  /** Accept an agent token revoked or expired less than LATE_TELEMETRY_GRACE_SECONDS ago (telemetry ingestion only). */
   endedAgentTokens?: boolean;
 }
 
@@ -106,11 +106,10 @@ export async function resolveCredential(ctx: Context, credential: string, option
     const { rows } = await ctx.pool.query<TokenRow>({ name: "agent-token", text: `SELECT ${TOKEN_COLUMNS} FROM agent_tokens WHERE id = $1`, values: [payload.jti] });
     const token = rows[0];
     if (!token) throw unauthorized("agent token not recognised");
-    if (token.revoked_at && !late) throw new HttpError(401, "token_revoked", "agent token revoked");
+    const grace = late ? LATE_TELEMETRY_GRACE_SECONDS * 1000 : 0;
+    if (token.revoked_at && token.revoked_at.getTime() + grace <= Date.now()) throw new HttpError(401, "token_revoked", "agent token revoked");
     const expiredAt = token.expires_at?.getTime();
-    if (expiredAt !== undefined && expiredAt + (late ? LATE_TELEMETRY_GRACE_SECONDS * 1000 : 0) <= Date.now()) {
-      throw new HttpError(401, "token_expired", "agent token expired");
-    }
+    if (expiredAt !== undefined && expiredAt + grace <= Date.now()) throw new HttpError(401, "token_expired", "agent token expired");
     return { kind: "agent", token };
   }
 

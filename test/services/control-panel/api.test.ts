@@ -215,6 +215,9 @@ describe("agent tokens", () => {
     const late = await call("POST", "/api/telemetry", created.body.token as string, { events: [event({ cost_micros: 3 })] });
     expect(late.status).toBe(202);
     expect(late.body).toMatchObject({ accepted: 1, spent_micros: 3, status: "revoked" });
+    // ...for 7 days after the revocation; then it is refused like everything else.
+    await p.app.ctx.pool.query("UPDATE agent_tokens SET revoked_at = now() - interval '8 days' WHERE id = $1", [id]);
+    expectError(await call("POST", "/api/telemetry", created.body.token as string, { events: [event()] }), 401, "token_revoked");
     expectError(await call("GET", `/api/tokens/${randomUUID()}`, p.admin), 404, "not_found");
   });
 
