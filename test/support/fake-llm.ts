@@ -22,6 +22,8 @@ export interface FakeLlm {
   /** The last request body and headers each path received. */
   lastRequest: Record<string, { body: Record<string, unknown>; headers: IncomingMessage["headers"] }>;
   usage: FakeUsage;
+  /** When set, the usage of each call is computed from its request (path, parsed body, body size in bytes) instead of `usage`. */
+  usageFor: ((path: string, body: Record<string, unknown>, bytes: number) => FakeUsage) | undefined;
   /** When set, a stream sends its first event and then waits for this promise before sending the rest. */
   holdStream: Promise<void> | undefined;
   /** When set, the next calls answer with this status and an error body. */
@@ -42,6 +44,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     totalHits: () => Object.values(fake.hits).reduce((a, b) => a + b, 0),
     lastRequest: {},
     usage: { input: 100, cached: 0, cacheWrite: 0, output: 20 },
+    usageFor: undefined,
     holdStream: undefined,
     failWith: undefined,
     close: async () => undefined,
@@ -59,7 +62,9 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         /* keep {} */
       }
       fake.lastRequest[path] = { body, headers: req.headers };
-      void answer(fake, path.split("?")[0]!, body, res); // hits and lastRequest keep the query; answers go by path
+      const route = path.split("?")[0]!; // hits and lastRequest keep the query; answers go by path
+      const usage = fake.usageFor ? fake.usageFor(route, body, Buffer.concat(chunks).length) : fake.usage;
+      void answer(fake, route, body, usage, res);
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -74,9 +79,8 @@ export async function startFakeLlm(): Promise<FakeLlm> {
   return fake;
 }
 
-async function answer(fake: FakeLlm, path: string, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+async function answer(fake: FakeLlm, path: string, body: Record<string, unknown>, u: FakeUsage, res: ServerResponse): Promise<void> {
   if (fake.failWith) return json(res, fake.failWith, { error: { message: "fake upstream failure", type: "server_error" } });
-  const u = fake.usage;
   const model = String(body.model ?? "");
   const stream = body.stream === true;
   switch (path) {

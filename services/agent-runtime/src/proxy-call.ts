@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { costMicros, type ModelPrice, type TelemetryEvent, type TokenUsage } from "@iron/protocol";
 import type { EndpointRoute } from "./endpoints.js";
 import { BadRequestError, readRequestShape } from "./request-shape.js";
+import { estimateMicros } from "./estimate.js";
 import { mergeUsage, normalizeUsage, SseUsageScanner, type RawUsage } from "./usage.js";
 import { errorBody, forwardableHeaders, type ErrorAnswer } from "./http-errors.js";
 import type { Budget } from "./budget.js";
@@ -85,9 +86,7 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
     });
   }
 
-  // Worst case: every request byte is a prompt token (byte-level BPE never yields more tokens than bytes) and the full output limit is used.
-  const maxOutput = shape.maxOutputTokens ?? price.max_output_tokens;
-  const estimate = costMicros(price, { input_tokens: shape.body.length, cached_input_tokens: 0, cache_write_input_tokens: 0, output_tokens: maxOutput });
+  const estimate = estimateMicros(price, shape);
   const rec: CallRecord = { eventId: randomUUID(), ts: new Date().toISOString(), route: call.route, model: shape.model, price, reserved: estimate, started: performance.now() };
 
   if (!ctx.budget.tryReserve(estimate)) return refuseOverBudget(ctx, rec);

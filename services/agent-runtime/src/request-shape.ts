@@ -4,8 +4,12 @@ import type { Endpoint } from "./endpoints.js";
 export interface RequestShape {
   model: string;
   stream: boolean;
-  /** The most output tokens the request allows (its own limit × choices), or undefined when it sets none. */
-  maxOutputTokens: number | undefined;
+  /** The request's own output limit per choice, or undefined when it sets none (the model's maximum applies). */
+  outputLimit: number | undefined;
+  /** How many answers the upstream generates and bills (`n` on chat completions; 1 elsewhere). */
+  choices: number;
+  /** Output tokens billed beyond the limit: chat completions' rejected `prediction` tokens, bounded by its bytes. */
+  extraOutputTokens: number;
   /** The body to send upstream (rewritten only to ask an OpenAI stream for its usage). */
   body: Buffer;
 }
@@ -13,10 +17,15 @@ export interface RequestShape {
 export class BadRequestError extends Error {}
 
 function positiveInt(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
-/** Reads model, stream flag and output limit from a JSON request body; throws BadRequestError when it is not usable. */
+/** The larger of two optional limits: when a request sets both, whichever the upstream honours stays within the estimate. */
+function largest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
+/** Reads model, stream flag and output limits from a JSON request body; throws BadRequestError when it is not usable. */
 export function readRequestShape(endpoint: Endpoint, raw: Buffer): RequestShape {
   let parsed: unknown;
   try {
@@ -30,10 +39,14 @@ export function readRequestShape(endpoint: Endpoint, raw: Buffer): RequestShape 
     throw new BadRequestError('the request needs a "model" string');
   }
   const stream = req.stream === true;
+  const single = { model: req.model, stream, choices: 1, extraOutputTokens: 0, body: raw };
   switch (endpoint) {
     case "chat.completions": {
-      const limit = positiveInt(req.max_completion_tokens) ?? positiveInt(req.max_tokens);
-      const choices = positiveInt(req.n) ?? 1;
+      // `n` multiplies the output the upstream bills, with or without a limit: it must be a count the estimate can use.
+      const choices = req.n === undefined || req.n === null ? 1 : positiveInt(req.n);
+      if (choices === undefined) throw new BadRequestError('"n" must be a whole number of choices, 1 or more');
+      // Rejected predicted-output tokens are billed as output; each is at least one byte of the prediction.
+      const extraOutputTokens = req.prediction === undefined || req.prediction === null ? 0 : Buffer.byteLength(JSON.stringify(req.prediction)) * choices;
       let body = raw;
       const options = req.stream_options;
       const usageRequested = typeof options === "object" && options !== null && (options as Record<string, unknown>).include_usage === true;
@@ -42,13 +55,14 @@ export function readRequestShape(endpoint: Endpoint, raw: Buffer): RequestShape 
         req.stream_options = { ...(typeof options === "object" && options !== null ? options : {}), include_usage: true };
         body = Buffer.from(JSON.stringify(req));
       }
-      return { model: req.model, stream, maxOutputTokens: limit === undefined ? undefined : limit * choices, body };
+      const outputLimit = largest(positiveInt(req.max_completion_tokens), positiveInt(req.max_tokens));
+      return { ...single, outputLimit, choices, extraOutputTokens, body };
     }
     case "responses":
-      return { model: req.model, stream, maxOutputTokens: positiveInt(req.max_output_tokens), body: raw };
+      return { ...single, outputLimit: positiveInt(req.max_output_tokens) };
     case "embeddings":
-      return { model: req.model, stream: false, maxOutputTokens: 0, body: raw };
+      return { ...single, stream: false, outputLimit: 0 };
     case "messages":
-      return { model: req.model, stream, maxOutputTokens: positiveInt(req.max_tokens), body: raw };
+      return { ...single, outputLimit: positiveInt(req.max_tokens) };
   }
 }

@@ -11,10 +11,11 @@ import { createPool } from "./db.js";
 import { HttpError, installErrorHandlers } from "./errors.js";
 import { EventBus } from "./event-bus.js";
 import { KeyRing } from "./keys.js";
+import { registerOpenApi } from "./openapi.js";
 import { securityHeaders } from "./security-headers.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { registerEventRoutes } from "./routes/events.js";
-import { readiness, registerHealthRoutes } from "./routes/health.js";
+import { createReadiness, registerHealthRoutes, type ReadinessCheck } from "./routes/health.js";
 import { registerTelemetryRoutes } from "./routes/telemetry.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerUsageRoutes } from "./routes/usage.js";
@@ -144,7 +145,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       new HttpError(429, "rate_limited", `rate limit of ${c.max} requests per window exceeded; retry in ${c.after} (see Retry-After)`),
   });
 
-  registerHealthRoutes(app, ctx, redis);
+  await registerOpenApi(app);
+  const readiness = createReadiness(ctx, redis);
+  registerHealthRoutes(app, ctx, readiness);
   registerAuthRoutes(app, ctx);
   registerUserRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
@@ -153,14 +156,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerEventRoutes(app, ctx);
   registerDashboardRoutes(app);
 
-  app.decorate("readiness", () => readiness(ctx, redis));
+  app.decorate("readiness", readiness);
   return app;
 }
 
 declare module "fastify" {
   interface FastifyInstance {
     ctx: Context;
-    readiness: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+    readiness: ReadinessCheck;
   }
 }
 
@@ -172,29 +175,35 @@ export interface RunningServer {
 }
 
 /**
- * Builds the app, listens on `config.host:config.port`, starts the live event listener and, when
- * IRON_ADMIN_EMAIL/PASSWORD are set, creates the first admin as soon as the schema is current.
+ * Builds the app and, when IRON_ADMIN_EMAIL/PASSWORD are set, creates the first admin before it listens (so nothing
+ * can sign in, nor see `/readyz` ready, before the admin exists); then listens on `config.host:config.port` and starts
+ * the live event listener. While the database is away or the schema not current, it listens anyway (`/readyz` says
+ * why) and retries the admin every 2 s.
  */
 export async function startServer(config: Config, options: BuildOptions = {}): Promise<RunningServer> {
   const app = await buildApp(config, options);
+  let bootstrapTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const admin = config.admin;
+  const bootstrap = async (): Promise<boolean> => {
+    if (!admin) return true;
+    try {
+      if (!(await app.readiness({ admin: false })).ready) throw new Error("not ready yet (database unreachable or schema not current)");
+      const outcome = await bootstrapAdmin(app.ctx, admin);
+      app.log.info(outcome === "created" ? "created the first admin from IRON_ADMIN_EMAIL" : "an admin exists; IRON_ADMIN_* left unused");
+      return true;
+    } catch (err) {
+      app.log.warn({ err: { message: (err as Error).message } }, "admin bootstrap postponed; retrying in 2 s");
+      return false;
+    }
+  };
+  const retry = () => {
+    bootstrapTimer = setTimeout(() => void bootstrap().then((done) => done || closed || retry()), 2000);
+  };
+  const bootstrapped = await bootstrap();
   await app.listen({ port: config.port, host: config.host });
   app.ctx.bus.start();
-  let bootstrapTimer: NodeJS.Timeout | undefined;
-  if (config.admin) {
-    const admin = config.admin;
-    const attempt = async (): Promise<void> => {
-      try {
-        if (!(await app.readiness()).ready) throw new Error("not ready yet (database unreachable or schema not current)");
-        const outcome = await bootstrapAdmin(app.ctx, admin);
-        app.log.info(outcome === "created" ? "created the first admin from IRON_ADMIN_EMAIL" : "an admin exists; IRON_ADMIN_* left unused");
-      } catch (err) {
-        if (!app.server.listening) return; // closed meanwhile
-        app.log.warn({ err: { message: (err as Error).message } }, "admin bootstrap postponed; retrying in 2 s");
-        bootstrapTimer = setTimeout(() => void attempt(), 2000);
-      }
-    };
-    await attempt();
-  }
+  if (!bootstrapped) retry();
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
@@ -202,6 +211,7 @@ export async function startServer(config: Config, options: BuildOptions = {}): P
     app,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     async close() {
+      closed = true;
       clearTimeout(bootstrapTimer);
       await app.close();
     },

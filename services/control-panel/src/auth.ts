@@ -6,8 +6,23 @@ import { HttpError, forbidden } from "./errors.js";
 import type { TokenRow, UserRow } from "./rows.js";
 
 export type Principal =
-  | { kind: "user"; user: UserRow; credential: "access_token" | "api_key" }
+  | {
+      kind: "user";
+      user: UserRow;
+      credential: "access_token" | "api_key";
+      /** The API key's id (`api_key`), so a live stream can end when that key is revoked. */
+      keyId?: string;
+      /** When the access token expires, in ms since the epoch (`access_token`). */
+      expiresAtMs?: number;
+    }
   | { kind: "agent"; token: TokenRow };
+
+/**
+ * How long after an agent token's revocation or expiry the panel still takes its telemetry: spend the runtime incurred
+ * while the token was valid (queued, or made before the runtime heard of the revocation) must still be recorded.
+ * Such a token can do nothing else: no LLM call, no other endpoint.
+ */
+export const LATE_TELEMETRY_GRACE_SECONDS = 7 * 24 * 3600;
 
 export const ACCESS_AUDIENCE = "iron-control-panel";
 
@@ -41,10 +56,20 @@ const USER_COLUMNS = "u.id, u.email, u.password_hash, u.role, u.created_at, u.di
 const TOKEN_COLUMNS = "id, owner_id, name, agent_id, budget_micros, spent_micros, created_at, expires_at, revoked_at, last_event_at";
 export { TOKEN_COLUMNS };
 
+export interface ResolveOptions {
+  /** Accept an agent token revoked or expired less than LATE_TELEMETRY_GRACE_SECONDS ago (telemetry ingestion only). */
+  endedAgentTokens?: boolean;
+}
+
 /** Resolves the request's credential to a user or an agent token; throws 401 with the reason. */
-export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery = false): Promise<Principal> {
+export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery = false, options: ResolveOptions = {}): Promise<Principal> {
   const credential = bearer(req, allowQuery);
   if (!credential) throw unauthorized("authentication required: send Authorization: Bearer <access token | API key | agent token>");
+  return resolveCredential(ctx, credential, options);
+}
+
+/** Resolves a bearer credential (also re-checked during a live stream); throws 401 with the reason. */
+export async function resolveCredential(ctx: Context, credential: string, options: ResolveOptions = {}): Promise<Principal> {
 
   if (credential.startsWith(API_KEY_PREFIX)) {
     const { rows } = await ctx.pool.query<UserRow & { key_id: string; stale: boolean }>({
@@ -61,12 +86,16 @@ export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery
       // Best effort, at most once a minute per key: never on the request's critical path.
       ctx.pool.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [row.key_id]).catch(() => undefined);
     }
-    return { kind: "user", user: row, credential: "api_key" };
+    return { kind: "user", user: row, credential: "api_key", keyId: row.key_id };
   }
 
+  const late = options.endedAgentTokens === true;
   let payload;
   try {
-    payload = await ctx.keys.verify(credential);
+    payload = await ctx.keys.verify(credential, late ? { expiryGraceSeconds: LATE_TELEMETRY_GRACE_SECONDS } : {});
+    if (late && payload.kind !== "agent" && typeof payload.exp === "number" && payload.exp * 1000 <= Date.now()) {
+      throw Object.assign(new Error("expired"), { code: "ERR_JWT_EXPIRED" }); // the grace is for agent tokens only
+    }
   } catch (err) {
     if ((err as { code?: string }).code === "ERR_JWT_EXPIRED") throw new HttpError(401, "token_expired", "token expired");
     throw unauthorized("token not recognised: bad signature, issuer or format");
@@ -77,8 +106,10 @@ export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery
     const { rows } = await ctx.pool.query<TokenRow>({ name: "agent-token", text: `SELECT ${TOKEN_COLUMNS} FROM agent_tokens WHERE id = $1`, values: [payload.jti] });
     const token = rows[0];
     if (!token) throw unauthorized("agent token not recognised");
-    if (token.revoked_at) throw new HttpError(401, "token_revoked", "agent token revoked");
-    if (token.expires_at && token.expires_at.getTime() <= Date.now()) throw new HttpError(401, "token_expired", "agent token expired");
+    const grace = late ? LATE_TELEMETRY_GRACE_SECONDS * 1000 : 0;
+    if (token.revoked_at && token.revoked_at.getTime() + grace <= Date.now()) throw new HttpError(401, "token_revoked", "agent token revoked");
+    const expiredAt = token.expires_at?.getTime();
+    if (expiredAt !== undefined && expiredAt + grace <= Date.now()) throw new HttpError(401, "token_expired", "agent token expired");
     return { kind: "agent", token };
   }
 
@@ -87,22 +118,28 @@ export async function authenticate(ctx: Context, req: FastifyRequest, allowQuery
     const user = rows[0];
     if (!user) throw unauthorized("user no longer exists");
     if (user.disabled_at) throw unauthorized("this user is disabled");
-    return { kind: "user", user, credential: "access_token" };
+    return { kind: "user", user, credential: "access_token", ...(typeof payload.exp === "number" ? { expiresAtMs: payload.exp * 1000 } : {}) };
   }
   throw unauthorized("token not recognised");
 }
 
-/** A user (access token or API key) with one of `roles`; agents and other roles get 403. */
-export async function requireUser(ctx: Context, req: FastifyRequest, roles: readonly Role[] = ["admin", "user", "viewer"], allowQuery = false): Promise<UserRow> {
-  const p = await authenticate(ctx, req, allowQuery);
+export type UserPrincipal = Extract<Principal, { kind: "user" }>;
+
+/** The principal must be a user (access token or API key) with one of `roles`; agents and other roles get 403. */
+export function assertUser(p: Principal, roles: readonly Role[] = ["admin", "user", "viewer"]): UserPrincipal {
   if (p.kind !== "user") throw forbidden("agent tokens may only call GET /api/tokens/self and POST /api/telemetry");
   if (!roles.includes(p.user.role)) throw forbidden(`this needs the ${roles.join(" or ")} role; you are ${p.user.role}`);
-  return p.user;
+  return p;
 }
 
-/** An agent token, valid (not revoked, not expired). */
-export async function requireAgent(ctx: Context, req: FastifyRequest): Promise<TokenRow> {
-  const p = await authenticate(ctx, req);
+/** A user (access token or API key) with one of `roles`; agents and other roles get 403. */
+export async function requireUser(ctx: Context, req: FastifyRequest, roles: readonly Role[] = ["admin", "user", "viewer"], allowQuery = false): Promise<UserRow> {
+  return assertUser(await authenticate(ctx, req, allowQuery), roles).user;
+}
+
+/** An agent token, valid (not revoked, not expired); with `endedAgentTokens`, also one that ended (telemetry ingestion). */
+export async function requireAgent(ctx: Context, req: FastifyRequest, options: ResolveOptions = {}): Promise<TokenRow> {
+  const p = await authenticate(ctx, req, false, options);
   if (p.kind !== "agent") throw forbidden("this endpoint takes an agent token (from POST /api/tokens)");
   return p.token;
 }

@@ -23,6 +23,7 @@ function describe(issue: z.core.$ZodIssue): string {
   if (issue.code === "unrecognized_keys") return `unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
   if (issue.code === "too_big" && issue.origin === "string") return `is too long: at most ${String(issue.maximum)} characters`;
   if (issue.code === "too_big" && issue.origin === "array") return `has too many items: at most ${String(issue.maximum)}`;
+  if (issue.code === "too_big" && issue.origin === "number") return `must be ${issue.inclusive ? "at most" : "less than"} ${String(issue.maximum)}`;
   if (issue.code === "too_small" && issue.origin === "number") return `must be ${issue.inclusive ? "at least" : "greater than"} ${String(issue.minimum)}`;
   return issue.message;
 }
@@ -73,6 +74,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return reply.code(status).send(body("bad_request", err.message));
     }
     const pgCode = (err as { code?: unknown }).code;
+    if (pgCode === "23514") {
+      // A CHECK constraint (e.g. an amount past 2^53 - 1): the request asks for a value the schema does not allow.
+      return reply.code(400).send(body("validation_failed", "a value is outside the range the Control Panel stores"));
+    }
     if (typeof pgCode === "string" && pgCode.startsWith("22")) {
       // PostgreSQL data exception: a value the schema let through but the database cannot store (e.g. "\u0000" in text).
       return reply.code(400).send(body("bad_request", `a value cannot be stored: ${err.message}`));

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { StoredTelemetryEvent } from "@iron/protocol";
 import { createClient, type Pool } from "./db.js";
+import { ACCESS_CHANNEL } from "./access-events.js";
 
 export const TELEMETRY_CHANNEL = "iron_telemetry";
 
@@ -58,11 +59,14 @@ export async function eventsAfter(pool: Pool, seq: number, ownerId: string | und
 }
 
 export interface Subscriber {
+  /** The user the stream belongs to, and the API key it was opened with (if one). */
+  userId: string;
+  keyId?: string;
   /** Whether this subscriber may see events of tokens owned by `ownerId`. */
   accepts(ownerId: string): boolean;
   send(event: StoredTelemetryEvent, seq: number): void;
-  /** Ends the subscriber's stream (on shutdown). */
-  close(): void;
+  /** Ends the subscriber's stream (on shutdown, or with `reason` when its credential stops being valid). */
+  close(reason?: string): void;
 }
 
 /**
@@ -124,15 +128,27 @@ export class EventBus {
     });
     client.on("end", retry);
     client.on("notification", (msg) => {
-      if (msg.channel === TELEMETRY_CHANNEL && msg.payload && this.subscribers.size > 0) void this.deliver(msg.payload);
+      if (!msg.payload || this.subscribers.size === 0) return;
+      if (msg.channel === TELEMETRY_CHANNEL) void this.deliver(msg.payload);
+      else if (msg.channel === ACCESS_CHANNEL) this.endStreamsOf(msg.payload);
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${TELEMETRY_CHANNEL}`);
+      await client.query(`LISTEN ${ACCESS_CHANNEL}`);
       this.retryMs = 500;
     } catch (err) {
       this.log.warn({ err: { message: (err as Error).message } }, "event listener could not connect; retrying");
       retry();
+    }
+  }
+
+  /** `key:<id>` or `user:<id>`: that credential, or every credential of that user, is no longer what opened the stream. */
+  private endStreamsOf(payload: string): void {
+    const [kind, id] = payload.split(":");
+    for (const s of [...this.subscribers]) {
+      if (kind === "key" && s.keyId === id) s.close("the API key was revoked");
+      else if (kind === "user" && s.userId === id) s.close("the user was disabled or their role changed");
     }
   }
 

@@ -59,13 +59,14 @@ export class KeyRing {
    * Agents present the same token on every call, so verified tokens are remembered (keyed by the whole
    * token string, bounded); a remembered token is still checked for expiry on every call.
    */
-  async verify(token: string): Promise<JWTPayload> {
+  async verify(token: string, options: { expiryGraceSeconds?: number } = {}): Promise<JWTPayload> {
+    const grace = options.expiryGraceSeconds ?? 0;
     const cached = this.verified.get(token);
     if (cached) {
-      if (cached.exp === undefined || cached.exp * 1000 > Date.now()) return cached;
-      this.verified.delete(token);
+      if (cached.exp === undefined || (cached.exp + grace) * 1000 > Date.now()) return cached;
+      if (grace === 0) this.verified.delete(token);
     }
-    const { payload } = await this.verifyUncached(token);
+    const { payload } = await this.verifyUncached(token, grace);
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, payload);
     return payload;
@@ -73,7 +74,7 @@ export class KeyRing {
 
   private readonly verified = new Map<string, JWTPayload>();
 
-  private verifyUncached(token: string): Promise<JWTVerifyResult> {
+  private verifyUncached(token: string, expiryGraceSeconds: number): Promise<JWTVerifyResult> {
     return jwtVerify(
       token,
       (header) => {
@@ -81,7 +82,7 @@ export class KeyRing {
         if (!key) throw Object.assign(new Error("unknown signing key"), { code: "ERR_JWKS_NO_MATCHING_KEY" });
         return key.publicKey;
       },
-      { issuer: TOKEN_ISSUER, algorithms: ["EdDSA"] },
+      { issuer: TOKEN_ISSUER, algorithms: ["EdDSA"], ...(expiryGraceSeconds ? { clockTolerance: expiryGraceSeconds } : {}) },
     );
   }
 }

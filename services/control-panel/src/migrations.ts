@@ -94,6 +94,26 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX telemetry_events_seq_idx ON telemetry_events (seq);
     `,
   },
+  {
+    version: 4,
+    name: "money and token bounds",
+    sql: `
+      -- No stored amount may leave JavaScript's safe integer range (2^53 - 1): the API reads every BIGINT as a number.
+      -- A spend past it could only come from forged telemetry (no budget can be that large); such a token is exhausted
+      -- either way, so it is held at the bound rather than left unreadable.
+      UPDATE agent_tokens SET spent_micros = 9007199254740991 WHERE spent_micros > 9007199254740991;
+      ALTER TABLE agent_tokens
+        ADD CONSTRAINT agent_tokens_budget_safe CHECK (budget_micros <= 9007199254740991),
+        ADD CONSTRAINT agent_tokens_spent_safe CHECK (spent_micros <= 9007199254740991);
+      -- The per-event bounds of the wire contract (services/protocol telemetry.ts). NOT VALID: enforced for every new row
+      -- without scanning the rows already stored.
+      ALTER TABLE telemetry_events
+        ADD CONSTRAINT telemetry_events_bounds CHECK (
+          input_tokens BETWEEN 0 AND 1000000000 AND output_tokens BETWEEN 0 AND 1000000000
+          AND cost_micros BETWEEN 0 AND 1000000000000 AND latency_ms BETWEEN 0 AND 604800000
+        ) NOT VALID;
+    `,
+  },
 ];
 
 /** The schema version this code needs; `/readyz` fails while the database is older. */

@@ -6,6 +6,15 @@ import { z } from "zod";
  */
 export const MICROS_PER_USD = 1_000_000;
 
+/** The largest amount of micro-USD the panel stores or adds up to (2^53 − 1): a budget, a spend, any total. */
+export const MAX_MICROS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The most one telemetry event may cost: 10^12 micros (1,000,000 USD). No single LLM call costs near that; the bound
+ * keeps a single event from poisoning a total, and stored totals are checked against MAX_MICROS as well.
+ */
+export const MAX_EVENT_COST_MICROS = 1_000_000_000_000;
+
 /** A non-negative integer amount of micro-USD. */
 export const Micros = z.int().nonnegative();
 /** A positive integer amount of micro-USD (budgets, top-ups). */

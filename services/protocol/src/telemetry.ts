@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Micros } from "./money.js";
+import { MAX_EVENT_COST_MICROS, Micros } from "./money.js";
 import { TokenStatus } from "./tokens.js";
 
 /** At most this many events in one `POST /api/telemetry`. */
@@ -20,6 +20,16 @@ export const TelemetryAttrs = z
 const Count = z.int().nonnegative();
 
 /**
+ * The most tokens one event may count on either side: 10^9. A call's prompt and output are bounded by the model's
+ * context (a few million tokens at most, times `n` choices); the bound keeps one event from poisoning a total.
+ */
+export const MAX_EVENT_TOKENS = 1_000_000_000;
+/** The longest latency one event may report: 7 days, in milliseconds. */
+export const MAX_EVENT_LATENCY_MS = 7 * 24 * 3600 * 1000;
+
+const TokenCount = Count.max(MAX_EVENT_TOKENS);
+
+/**
  * One telemetry event as the runtime sends it. `ts` is an RFC 3339 timestamp with offset (e.g. `2026-01-01T12:00:00.000Z`).
  * For events that are not LLM calls, `provider`/`model` may be empty strings and the counters 0.
  */
@@ -29,10 +39,10 @@ export const TelemetryEvent = z.strictObject({
   type: TelemetryEventType,
   provider: z.string().max(64),
   model: z.string().max(128),
-  input_tokens: Count,
-  output_tokens: Count,
-  cost_micros: Micros,
-  latency_ms: Count,
+  input_tokens: TokenCount,
+  output_tokens: TokenCount,
+  cost_micros: Micros.max(MAX_EVENT_COST_MICROS),
+  latency_ms: Count.max(MAX_EVENT_LATENCY_MS),
   attrs: TelemetryAttrs.optional(),
 });
 export type TelemetryEvent = z.infer<typeof TelemetryEvent>;
@@ -83,3 +93,8 @@ export type TelemetryPage = z.infer<typeof TelemetryPage>;
 
 /** The SSE stream `GET /api/events` sends `event: telemetry` with one StoredTelemetryEvent as `data`. */
 export const EVENT_STREAM_TELEMETRY = "telemetry";
+/**
+ * Its last event when the credential that opened it stops being valid (API key revoked, user disabled or role changed,
+ * access token expired): `event: closed`, `data: { "reason": "…" }`. Reconnecting with that credential answers 401.
+ */
+export const EVENT_STREAM_CLOSED = "closed";

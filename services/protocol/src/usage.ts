@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { Micros } from "./money.js";
 
 export const UsageGroupBy = z.enum(["agent", "model", "day"]);
 export type UsageGroupBy = z.infer<typeof UsageGroupBy>;
@@ -13,15 +12,22 @@ export const UsageQuery = z.strictObject({
 });
 export type UsageQuery = z.infer<typeof UsageQuery>;
 
+/**
+ * A sum over many events and tokens. Each stored value is bounded, but a sum over many of them can pass 2^53 − 1:
+ * the panel writes the exact integer (JSON numbers have no size limit), which JavaScript reads rounded to the
+ * nearest double above 2^53. Money sums stay exact in practice (2^53 − 1 micros is about 9 billion USD).
+ */
+const Sum = z.number().nonnegative().refine(Number.isInteger, { message: "must be a whole number" });
+
 export const UsageRow = z.object({
   /** The agent id, `provider/model`, or the UTC day `YYYY-MM-DD`. */
   key: z.string(),
-  events: z.int().nonnegative(),
-  llm_calls: z.int().nonnegative(),
-  errors: z.int().nonnegative(),
-  input_tokens: z.int().nonnegative(),
-  output_tokens: z.int().nonnegative(),
-  cost_micros: Micros,
+  events: Sum,
+  llm_calls: Sum,
+  errors: Sum,
+  input_tokens: Sum,
+  output_tokens: Sum,
+  cost_micros: Sum,
 });
 export type UsageRow = z.infer<typeof UsageRow>;
 

@@ -22,13 +22,14 @@ afterAll(async () => {
 interface TokenView { spent_micros: number; status: string }
 interface TelemetryPage { items: { event_id: string; cost_micros: number; type: string }[]; next_cursor: string | null }
 
-function runtimeFor(token: string, stateDir: string, panelUrl = panel.url): Promise<RuntimeProcess> {
+function runtimeFor(token: string, stateDir: string, panelUrl = panel.url, timing = { intervalMs: 50, refreshMs: 200 }): Promise<RuntimeProcess> {
   return startRuntimeProcess({
     token,
     stateDir,
     args: [
       "--control-panel-url", panelUrl, "--openai-base-url", fake.openaiBaseUrl, "--anthropic-base-url", fake.anthropicBaseUrl,
-      "--telemetry-interval-ms", "50", "--telemetry-retry-ms", "100", "--telemetry-timeout-ms", "2000", "--panel-refresh-ms", "200",
+      "--telemetry-interval-ms", String(timing.intervalMs), "--telemetry-retry-ms", "100", "--telemetry-timeout-ms", "2000",
+      "--panel-refresh-ms", String(timing.refreshMs),
     ],
   });
 }
@@ -172,6 +173,35 @@ describe("telemetry to the real Control Panel", () => {
     expect((await rt.status()).telemetry.state).toBe("enabled");
     await rt.stop();
     await proxy.close();
+  });
+
+  it("revocation: the spend incurred before the runtime heard of it reaches the panel exactly once; then calls are refused", async () => {
+    const { id, token } = await panel.issueToken(5_000_000);
+    // Telemetry every 3 s and no budget refresh: the runtime learns of the revocation from the telemetry answer.
+    const rt = await runtimeFor(token, tempDir(), panel.url, { intervalMs: 3000, refreshMs: 3_600_000 });
+    await waitFor("the token to be verified with the panel's JWKS", async () => (await rt.status()).token.verification === "verified");
+    fake.usage = { input: 700, cached: 0, cacheWrite: 0, output: 40 };
+    expect((await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 100))).status).toBe(200); // before
+    await panel.revoke(id);
+    expect((await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 100))).status).toBe(200); // not yet known
+    expect((await rt.status()).telemetry.queued).toBe(2);
+
+    await waitFor("the runtime to learn of the revocation", async () => (await rt.status()).token.status === "revoked", 20_000);
+    const local = await rt.status();
+    expect(local.telemetry).toMatchObject({ state: "enabled", queued: 0 });
+    const hits = fake.totalHits();
+    const refused = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ error: { code: "token_revoked" } });
+    expect(fake.totalHits()).toBe(hits);
+
+    const remote = await panel.get<TokenView>(`/api/tokens/${id}`);
+    expect(remote).toMatchObject({ status: "revoked", spent_micros: local.spent_micros });
+    const events = await panelEvents(id);
+    expect(events.map((e) => e.type)).toEqual(["llm_call", "llm_call"]);
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(2);
+    expect(events.reduce((sum, e) => sum + e.cost_micros, 0)).toBe(local.spent_micros);
+    await rt.stop();
   });
 
   it("refuses a revoked token once the panel says so, also after a restart", async () => {

@@ -28,7 +28,7 @@ describe("health, version, JWKS", () => {
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe("ready");
     const version = await call("GET", "/version");
-    expect(version.body).toMatchObject({ name: "@iron/control-panel", version: "0.1.0", schema_version: 3 });
+    expect(version.body).toMatchObject({ name: "@iron/control-panel", version: "0.1.0", schema_version: 4 });
   });
 
   it("publishes one Ed25519 key with a kid", async () => {
@@ -211,6 +211,12 @@ describe("agent tokens", () => {
     expect((await call("DELETE", `/api/tokens/${id}`, p.admin)).status).toBe(200);
     expectError(await call("PATCH", `/api/tokens/${id}`, p.admin, { add_budget_micros: 1 }), 409, "conflict");
     expectError(await call("GET", `/api/tokens/self`, created.body.token as string), 401, "token_revoked");
+    // Its spend still reaches the panel (issue 14): telemetry is taken, and the answer says the token is revoked.
+    const late = await call("POST", "/api/telemetry", created.body.token as string, { events: [event({ cost_micros: 3 })] });
+    expect(late.status).toBe(202);
+    expect(late.body).toMatchObject({ accepted: 1, spent_micros: 3, status: "revoked" });
+    // ...for 7 days after the revocation; then it is refused like everything else.
+    await p.app.ctx.pool.query("UPDATE agent_tokens SET revoked_at = now() - interval '8 days' WHERE id = $1", [id]);
     expectError(await call("POST", "/api/telemetry", created.body.token as string, { events: [event()] }), 401, "token_revoked");
     expectError(await call("GET", `/api/tokens/${randomUUID()}`, p.admin), 404, "not_found");
   });
@@ -237,7 +243,10 @@ describe("agent tokens", () => {
     await new Promise((r) => setTimeout(r, 1100));
     const self = await call("GET", "/api/tokens/self", t.token);
     expectError(self, 401, "token_expired");
-    expectError(await call("POST", "/api/telemetry", t.token, { events: [event()] }), 401, "token_expired");
+    // Spend incurred before the expiry is still recorded; the answer says the token expired.
+    const late = await call("POST", "/api/telemetry", t.token, { events: [event()] });
+    expect(late.status).toBe(202);
+    expect(late.body).toMatchObject({ accepted: 1, status: "expired" });
     expect((await call("GET", `/api/tokens/${t.id}`, p.admin)).body.status).toBe("expired");
   });
 

@@ -95,3 +95,32 @@ export function event(overrides: Partial<TelemetryEvent> = {}): TelemetryEvent {
     ...overrides,
   };
 }
+
+/** A Server-Sent Events response read as text as it arrives. */
+export async function openEventStream(base: string, path: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const res = await fetch(`${base}${path}`, { headers, signal: controller.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let ended = false;
+  const readMore = async (): Promise<boolean> => {
+    const { value, done } = await reader.read();
+    if (done) ended = true;
+    else text += decoder.decode(value, { stream: true });
+    return !done;
+  };
+  return {
+    res,
+    text: () => text,
+    async readUntil(needle: string) {
+      while (!text.includes(needle)) if (!(await readMore())) throw new Error(`stream ended before ${needle}:\n${text}`);
+    },
+    /** Resolves with the whole text once the server ends the stream. */
+    async ended(): Promise<string> {
+      while (!ended) await readMore();
+      return text;
+    },
+    close: () => controller.abort(),
+  };
+}

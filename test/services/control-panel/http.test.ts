@@ -3,7 +3,7 @@ import { createPublicKey, verify as cryptoVerify, randomInt } from "node:crypto"
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import pg from "pg";
 import { AgentTokenClaims, TOKEN_ISSUER, type TelemetryEvent } from "@iron/protocol";
-import { event, startPanel, type Panel } from "./helpers.js";
+import { event, openEventStream, startPanel, type Panel } from "./helpers.js";
 
 let p: Panel;
 let base: string;
@@ -151,26 +151,7 @@ describe("over real HTTP", () => {
   });
 });
 
-/** A Server-Sent Events response read as text as it arrives. */
-async function openStream(path: string, headers: Record<string, string> = {}) {
-  const controller = new AbortController();
-  const res = await fetch(`${base}${path}`, { headers, signal: controller.signal });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  return {
-    res,
-    text: () => text,
-    async readUntil(needle: string) {
-      while (!text.includes(needle)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended before ${needle}:\n${text}`);
-        text += decoder.decode(value, { stream: true });
-      }
-    },
-    close: () => controller.abort(),
-  };
-}
+const openStream = (path: string, headers: Record<string, string> = {}) => openEventStream(base, path, headers);
 
 /** The `telemetry` events in an SSE text, with their ids and parsed data. */
 function sseEvents(text: string): { id: string; data: { event_id: string; token_id: string } & Record<string, unknown> }[] {

@@ -127,7 +127,7 @@ describe("npm scripts against the built dist", () => {
     try {
       await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000);
       const version = await (await fetch(`http://127.0.0.1:${port}/version`)).json();
-      expect(version).toMatchObject({ name: "@iron/control-panel", schema_version: 3 });
+      expect(version).toMatchObject({ name: "@iron/control-panel", schema_version: 4 });
     } finally {
       await server.stop();
     }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { CreateApiKeyRequest, LoginRequest, type CreateApiKeyResponse, type LoginResponse, type Me } from "@iron/protocol";
 import { randomUUID } from "node:crypto";
 import type { Context } from "../context.js";
+import { ACCESS_CHANNEL } from "../access-events.js";
 import { ACCESS_AUDIENCE, authenticate, newApiKey, requireUser } from "../auth.js";
 import { HttpError, notFound, parse } from "../errors.js";
 import { dummyPasswordHash, verifyPassword } from "../passwords.js";
@@ -69,10 +70,14 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: Context): void {
   app.delete("/api/keys/:id", async (req, reply) => {
     const user = await requireUser(ctx, req);
     const id = parseId((req.params as { id: string }).id);
+    // One statement: the revocation and the notice that ends the key's live streams commit together.
     const { rows } = await ctx.pool.query<ApiKeyRow>(
-      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
-        WHERE id = $1 AND (user_id = $2 OR $3)
-        RETURNING id`,
+      `WITH k AS (
+         UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
+          WHERE id = $1 AND (user_id = $2 OR $3)
+          RETURNING id
+       )
+       SELECT id, pg_notify('${ACCESS_CHANNEL}', 'key:' || id) FROM k`,
       [id, user.id, user.role === "admin"],
     );
     if (!rows[0]) throw notFound("API key");

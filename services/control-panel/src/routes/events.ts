@@ -1,13 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { EVENT_STREAM_TELEMETRY, type StoredTelemetryEvent } from "@iron/protocol";
+import { EVENT_STREAM_CLOSED, EVENT_STREAM_TELEMETRY, type StoredTelemetryEvent } from "@iron/protocol";
 import type { Context } from "../context.js";
-import { requireUser } from "../auth.js";
+import { assertUser, authenticate, bearer, resolveCredential, type UserPrincipal } from "../auth.js";
 import { HttpError } from "../errors.js";
 import { eventView, eventsAfter } from "../event-bus.js";
 
 const HEARTBEAT_MS = 15_000;
 /** A client this far behind is dropped rather than buffered without bound; EventSource reconnects. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * How often an open stream checks its credential again. Revoking a key or disabling a user ends its streams at once
+ * (NOTIFY iron_access); this catches what a replica's listener missed while it was reconnecting.
+ */
+export const STREAM_RECHECK_MS = 30_000;
 /** At most this many missed events are replayed to a client that reconnects (the newest of them). */
 export const REPLAY_LIMIT = 1000;
 
@@ -33,7 +38,9 @@ function lastEventId(req: FastifyRequest): number | undefined {
  */
 export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
   app.get("/api/events", async (req, reply) => {
-    const user = await requireUser(ctx, req, ["admin", "user", "viewer"], true);
+    const principal = assertUser(await authenticate(ctx, req, true));
+    const user = principal.user;
+    const credential = bearer(req, true)!;
     const since = lastEventId(req);
     const seeAll = user.role !== "user";
     reply.hijack();
@@ -47,11 +54,15 @@ export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
     });
     res.write(`retry: 2000\n: connected\n\n`);
     let closed = false;
-    const close = () => {
+    // The stream lives no longer than its credential: it ends, saying why, when that is revoked, disabled or expires.
+    const close = (reason?: string) => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      clearInterval(recheck);
+      clearTimeout(expiry);
       unsubscribe();
+      if (reason && !res.destroyed) res.write(`event: ${EVENT_STREAM_CLOSED}\ndata: ${JSON.stringify({ reason })}\n\n`);
       if (!res.destroyed) res.end();
     };
     const write = (event: StoredTelemetryEvent, seq: number) => {
@@ -62,13 +73,17 @@ export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
     // While the missed events load, live ones wait here, so none falls between the replay and the live stream.
     let held: [StoredTelemetryEvent, number][] | undefined = since === undefined ? undefined : [];
     const unsubscribe = ctx.bus.subscribe({
+      userId: user.id,
+      ...(principal.keyId ? { keyId: principal.keyId } : {}),
       accepts: (ownerId) => seeAll || ownerId === user.id,
       close,
       send: (event, seq) => (held ? held.push([event, seq]) : write(event, seq)),
     });
     const heartbeat = setInterval(() => res.write(`: ping\n\n`), HEARTBEAT_MS);
-    req.raw.on("close", close);
-    res.on("error", close);
+    const expiry = principal.expiresAtMs === undefined ? undefined : setTimeout(() => close("the access token expired"), Math.min(2 ** 31 - 1, Math.max(0, principal.expiresAtMs - Date.now())));
+    const recheck = setInterval(() => void stillValid(ctx, credential, principal).then((problem) => problem && close(problem)), STREAM_RECHECK_MS);
+    req.raw.on("close", () => close());
+    res.on("error", () => close());
     if (req.raw.destroyed || res.destroyed) return close(); // the client left before we subscribed
     if (since === undefined) return;
     try {
@@ -87,4 +102,15 @@ export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
       close();
     }
   });
+}
+
+/** Undefined while the credential still opens this stream as it is; otherwise why the stream must end. */
+async function stillValid(ctx: Context, credential: string, opened: UserPrincipal): Promise<string | undefined> {
+  try {
+    const now = assertUser(await resolveCredential(ctx, credential));
+    return now.user.role === opened.user.role ? undefined : "the user's role changed";
+  } catch (err) {
+    if (err instanceof HttpError && err.status < 500) return `the credential is no longer valid: ${err.message}`;
+    return undefined; // the database is away: keep the stream, check again later
+  }
 }

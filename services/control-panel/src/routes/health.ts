@@ -15,39 +15,62 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-/** Readiness: PostgreSQL reachable, schema at least the version this code needs, Redis answering when configured. */
-export async function readiness(ctx: Context, redis: Redis | undefined): Promise<{ ready: boolean; checks: Record<string, string> }> {
-  const checks: Record<string, string> = {};
-  let ready = true;
-  try {
-    const version = await withTimeout(schemaVersion(ctx.pool), 2000, "PostgreSQL");
-    checks.database = "ok";
-    if (version >= REQUIRED_SCHEMA_VERSION) checks.schema = `ok (version ${version})`;
-    else {
-      ready = false;
-      checks.schema = `schema version ${version} is older than the ${REQUIRED_SCHEMA_VERSION} this code needs: run the migrate command`;
-    }
-  } catch (err) {
-    ready = false;
-    checks.database = `unreachable: ${(err as Error).message}`;
-  }
-  if (redis) {
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, string>;
+}
+export type ReadinessCheck = (options?: { admin?: boolean }) => Promise<Readiness>;
+
+/**
+ * Readiness: PostgreSQL reachable, schema at least the version this code needs, Redis answering when configured, and
+ * (unless `admin: false`) an enabled admin to sign in with: before the first admin exists the panel cannot be used.
+ * Once seen, the admin is remembered: the API never lets the last enabled admin go.
+ */
+export function createReadiness(ctx: Context, redis: Redis | undefined): ReadinessCheck {
+  let adminSeen = false;
+  return async ({ admin = true } = {}) => {
+    const checks: Record<string, string> = {};
+    let ready = true;
     try {
-      await withTimeout(redis.ping(), 1000, "Redis");
-      checks.redis = "ok";
+      const version = await withTimeout(schemaVersion(ctx.pool), 2000, "PostgreSQL");
+      checks.database = "ok";
+      if (version >= REQUIRED_SCHEMA_VERSION) checks.schema = `ok (version ${version})`;
+      else {
+        ready = false;
+        checks.schema = `schema version ${version} is older than the ${REQUIRED_SCHEMA_VERSION} this code needs: run the migrate command`;
+      }
+      if (admin && ready) {
+        adminSeen ||= (await withTimeout(ctx.pool.query("SELECT 1 FROM users WHERE role = 'admin' AND disabled_at IS NULL LIMIT 1"), 2000, "PostgreSQL")).rows.length > 0;
+        if (adminSeen) checks.admin = "ok";
+        else {
+          ready = false;
+          checks.admin = ctx.config.admin
+            ? "no admin yet: creating the first one from IRON_ADMIN_EMAIL"
+            : "no enabled admin exists: set IRON_ADMIN_EMAIL and IRON_ADMIN_PASSWORD to create the first one";
+        }
+      }
     } catch (err) {
       ready = false;
-      checks.redis = `unreachable: ${(err as Error).message}`;
+      checks.database = `unreachable: ${(err as Error).message}`;
     }
-  } else checks.redis = "not configured (in-memory rate limits)";
-  return { ready, checks };
+    if (redis) {
+      try {
+        await withTimeout(redis.ping(), 1000, "Redis");
+        checks.redis = "ok";
+      } catch (err) {
+        ready = false;
+        checks.redis = `unreachable: ${(err as Error).message}`;
+      }
+    } else checks.redis = "not configured (in-memory rate limits)";
+    return { ready, checks };
+  };
 }
 
-export function registerHealthRoutes(app: FastifyInstance, ctx: Context, redis: Redis | undefined): void {
+export function registerHealthRoutes(app: FastifyInstance, ctx: Context, readiness: ReadinessCheck): void {
   app.get("/healthz", { config: NO_LIMIT, logLevel: "warn" }, async () => ({ status: "ok" }));
 
   app.get("/readyz", { config: NO_LIMIT, logLevel: "warn" }, async (_req, reply) => {
-    const { ready, checks } = await readiness(ctx, redis);
+    const { ready, checks } = await readiness();
     return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "unready", checks });
   });
 

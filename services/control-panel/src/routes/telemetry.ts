@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import {
   MAX_EVENTS_PER_BATCH,
+  MAX_MICROS,
   MAX_TELEMETRY_BODY_BYTES,
   TelemetryBatch,
   TelemetryQuery,
@@ -88,7 +89,8 @@ async function ingest(ctx: Context, params: unknown[]): Promise<{ rows: IngestRo
 
 export function registerTelemetryRoutes(app: FastifyInstance, ctx: Context): void {
   app.post("/api/telemetry", { bodyLimit: MAX_TELEMETRY_BODY_BYTES }, async (req, reply) => {
-    const token = await requireAgent(ctx, req);
+    // A revoked or recently expired token still reports the spend its runtime incurred: the answer's status tells it to stop.
+    const token = await requireAgent(ctx, req, { endedAgentTokens: true });
     const raw = req.body as { events?: unknown } | null;
     if (raw && Array.isArray(raw.events) && raw.events.length > MAX_EVENTS_PER_BATCH) {
       throw new HttpError(413, "payload_too_large", `a batch holds at most ${MAX_EVENTS_PER_BATCH} events; this one has ${raw.events.length}: split it`);
@@ -102,7 +104,12 @@ export function registerTelemetryRoutes(app: FastifyInstance, ctx: Context): voi
     const total = unique.reduce((sum, e) => sum + e.cost_micros, 0);
     if (!Number.isSafeInteger(total)) throw new HttpError(400, "validation_failed", "the batch's cost_micros add up past the largest supported amount");
 
-    const { rows } = await ingest(ctx, [token.id, ...columns(unique), token.agent_id]);
+    const { rows } = await ingest(ctx, [token.id, ...columns(unique), token.agent_id]).catch((err: unknown) => {
+      if ((err as { constraint?: string }).constraint === "agent_tokens_spent_safe") {
+        throw new HttpError(400, "validation_failed", `this batch would take the token's recorded spend past ${MAX_MICROS} micros, the largest supported amount; nothing in it was recorded`);
+      }
+      throw err;
+    });
     const row = rows[0];
     if (!row) throw new HttpError(401, "unauthorized", "agent token not recognised");
     const state = { ...token, spent_micros: row.spent_micros, budget_micros: row.budget_micros, expires_at: row.expires_at, revoked_at: row.revoked_at };

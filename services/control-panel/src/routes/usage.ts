@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { UsageQuery, type UsageResponse, type UsageRow } from "@iron/protocol";
+import { UsageQuery } from "@iron/protocol";
 import type { Context } from "../context.js";
 import { requireUser } from "../auth.js";
 import { HttpError, parse } from "../errors.js";
@@ -13,8 +13,37 @@ const KEY_SQL = {
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** The counters of a usage row, and of the total. */
+const COUNTERS = ["events", "llm_calls", "errors", "input_tokens", "output_tokens", "cost_micros"] as const;
+
+/**
+ * Sums over BIGINT are `numeric` in PostgreSQL and can pass 2^53 - 1 (many tokens, each within its own bounds):
+ * PostgreSQL writes the rows and the total as JSON itself, so every sum reaches the client exact, never rounded
+ * through a JavaScript number and never a 500.
+ */
+function usageSql(groupBy: keyof typeof KEY_SQL, from: string, where: string): string {
+  const fields = (prefix: string) => COUNTERS.map((c) => `'${c}', ${prefix}${c}`).join(", ");
+  return `
+    WITH g AS (
+      SELECT ${KEY_SQL[groupBy]} AS key,
+             count(*) AS events,
+             count(*) FILTER (WHERE e.type = 'llm_call') AS llm_calls,
+             count(*) FILTER (WHERE e.type = 'llm_error') AS errors,
+             coalesce(sum(e.input_tokens), 0) AS input_tokens,
+             coalesce(sum(e.output_tokens), 0) AS output_tokens,
+             coalesce(sum(e.cost_micros), 0) AS cost_micros
+        FROM ${from} ${where}
+       GROUP BY 1
+    )
+    SELECT json_build_object(
+             'rows', coalesce((SELECT json_agg(json_build_object('key', key, ${fields("")})
+                                      ORDER BY ${groupBy === "day" ? "key" : "cost_micros DESC, key"}) FROM g), '[]'::json),
+             'total', (SELECT json_build_object(${COUNTERS.map((c) => `'${c}', coalesce(sum(${c}), 0)`).join(", ")}) FROM g)
+           )::text AS body`;
+}
+
 export function registerUsageRoutes(app: FastifyInstance, ctx: Context): void {
-  app.get("/api/usage", async (req): Promise<UsageResponse> => {
+  app.get("/api/usage", async (req, reply) => {
     const user = await requireUser(ctx, req);
     const q = parse(UsageQuery, req.query, "query");
     const until = q.until ? new Date(q.until) : new Date();
@@ -25,20 +54,9 @@ export function registerUsageRoutes(app: FastifyInstance, ctx: Context): void {
     let from = "telemetry_events e";
     if (user.role === "user") from += ` JOIN agent_tokens t ON t.id = e.token_id AND t.owner_id = ${p.add(user.id)}`;
     if (q.agent_id) where.push(`e.agent_id = ${p.add(q.agent_id)}`);
-    const { rows } = await ctx.pool.query<UsageRow>(
-      `SELECT ${KEY_SQL[q.group_by]} AS key,
-              count(*) AS events,
-              count(*) FILTER (WHERE e.type = 'llm_call') AS llm_calls,
-              count(*) FILTER (WHERE e.type = 'llm_error') AS errors,
-              coalesce(sum(e.input_tokens), 0)::bigint AS input_tokens,
-              coalesce(sum(e.output_tokens), 0)::bigint AS output_tokens,
-              coalesce(sum(e.cost_micros), 0)::bigint AS cost_micros
-         FROM ${from} ${whereClause(where)}
-        GROUP BY 1 ORDER BY ${q.group_by === "day" ? "1" : "cost_micros DESC, 1"}`,
-      p.values,
-    );
-    const total = { events: 0, llm_calls: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_micros: 0 };
-    for (const r of rows) for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += r[k];
-    return { group_by: q.group_by, since: since.toISOString(), until: until.toISOString(), rows, total };
+    const { rows } = await ctx.pool.query<{ body: string }>(usageSql(q.group_by, from, whereClause(where)), p.values);
+    const head = JSON.stringify({ group_by: q.group_by, since: since.toISOString(), until: until.toISOString() });
+    // `{head…}` + `,` + `{rows, total}` without its opening brace: one JSON object, its sums as PostgreSQL wrote them.
+    return reply.type("application/json; charset=utf-8").send(`${head.slice(0, -1)},${rows[0]!.body.slice(1)}`);
   });
 }

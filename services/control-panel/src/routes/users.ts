@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
 import { CreateUserRequest, UpdateUserRequest, type User } from "@iron/protocol";
 import type { Context } from "../context.js";
+import { notifyAccessChange } from "../access-events.js";
 import { requireUser } from "../auth.js";
 import { withTransaction, type PoolClient } from "../db.js";
 import { HttpError, forbidden, notFound, parse } from "../errors.js";
@@ -74,6 +75,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: Context): void {
       if (!rows[0]) throw notFound("user");
       if (body.role !== undefined || body.disabled) await assertAnAdminRemains(client);
       if (body.disabled) await client.query("UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", [id]);
+      if (body.disabled || body.role !== undefined) await notifyAccessChange(client, { userId: id }); // ends their live streams
       return userView(rows[0]);
     });
   });
@@ -88,6 +90,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: Context): void {
       if (!rowCount) throw notFound("user");
       await assertAnAdminRemains(client);
       await client.query("UPDATE api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", [id]);
+      await notifyAccessChange(client, { userId: id }); // ends their live streams
     });
     return reply.code(204).send();
   });
