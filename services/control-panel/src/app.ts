@@ -11,6 +11,8 @@ import { createPool } from "./db.js";
 import { HttpError, installErrorHandlers } from "./errors.js";
 import { EventBus } from "./event-bus.js";
 import { KeyRing } from "./keys.js";
+import { PanelMetrics } from "./metrics.js";
+import { registerMetricsRoute, startMetricsListener } from "./routes/metrics.js";
 import { securityHeaders } from "./security-headers.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { registerEventRoutes } from "./routes/events.js";
@@ -99,7 +101,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const keys = await KeyRing.create(config.masterKey, config.previousMasterKeys);
   const bus = new EventBus(config.databaseUrl, pool, log);
-  const ctx: Context = { config, pool, keys, bus, log };
+  const metrics = new PanelMetrics(pool, bus);
+  const ctx: Context = { config, pool, keys, bus, log, metrics };
 
   let redis: Redis | undefined;
   if (config.redisUrl) {
@@ -117,6 +120,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   installErrorHandlers(app);
+  app.addHook("onResponse", (req, reply, done) => {
+    const route = req.routeOptions.url;
+    metrics.request(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (route === "/api/telemetry" && req.method === "POST" && reply.statusCode >= 400) metrics.telemetry("rejected");
+    done();
+  });
   const headers = securityHeaders();
   app.addHook("onRequest", (_req, reply, done) => {
     void reply.headers(headers);
@@ -152,6 +161,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerUsageRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerDashboardRoutes(app);
+  registerMetricsRoute(app, ctx);
 
   app.decorate("readiness", () => readiness(ctx, redis));
   return app;
@@ -168,6 +178,8 @@ export interface RunningServer {
   app: ControlPanelApp;
   /** e.g. http://127.0.0.1:3000 */
   url: string;
+  /** The separate metrics listener (IRON_METRICS_PORT), e.g. http://127.0.0.1:9464; undefined when not configured. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -195,15 +207,18 @@ export async function startServer(config: Config, options: BuildOptions = {}): P
     };
     await attempt();
   }
+  const metricsListener = config.metricsListen ? await startMetricsListener(app.ctx.metrics, config.metricsListen) : undefined;
+  if (metricsListener) app.log.info(`Prometheus metrics at ${metricsListener.url}/metrics (no credentials: keep this port internal)`);
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   return {
     app,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    metricsUrl: metricsListener?.url,
     async close() {
       clearTimeout(bootstrapTimer);
-      await app.close();
+      await Promise.all([app.close(), metricsListener?.close()]);
     },
   };
 }
