@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { COMPLETE_MARKER, mustRun, testCacheRoot, underCacheLock } from "./test-cache.js";
+import { COMPLETE_MARKER, run, testCacheRoot, underCacheLock } from "./test-cache.js";
 
 const CLIENT_VERSION = "0.26.0";
 const PYTHON = process.env.IRON_TEST_PYTHON ?? "/usr/bin/python3";
@@ -51,18 +51,9 @@ json.dump(out, sys.stdout)
 /** Parses exposition text; a malformed line throws (as Prometheus would refuse the scrape). */
 export async function parseExposition(text: string): Promise<PromFamily[]> {
   const path = await clientPath();
-  const env = { ...process.env, PYTHONPATH: path };
-  const { spawn } = await import("node:child_process");
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ["-c", PARSE], { env, stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out) as PromFamily[]) : reject(new Error(`the Prometheus parser refused the text (${code}):\n${err.slice(-2000)}`))));
-    child.stdin.end(text);
-  });
+  const parsed = await run(PYTHON, ["-c", PARSE], { ...process.env, PYTHONPATH: path }, text);
+  if (parsed.status !== 0) throw new Error(`the Prometheus parser refused the text (${parsed.status}):\n${parsed.output.slice(-2000)}`);
+  return JSON.parse(parsed.output) as PromFamily[];
 }
 
 const matches = (s: PromSample, match: Record<string, string>) => Object.entries(match).every(([k, v]) => s.labels[k] === v);
