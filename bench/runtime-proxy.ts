@@ -10,6 +10,8 @@
  * forwarder (bench/_bare-forwarder.ts: node:http in, undici out, nothing else) runs in the same rounds: what it adds
  * over the direct path is the floor any Node.js proxy pays on this machine.
  *
+ * A runtime with `--no-metrics` runs in the same rounds too: the difference is what its Prometheus metrics cost per call.
+ *
  * Targets (issue 5): added p50 ≤ 1 ms, added p99 ≤ 5 ms.
  * Run: npm run bench -- runtime   (env BENCH_SECONDS = rounds, BENCH_RATE = req/s to change the load)
  */
@@ -148,14 +150,16 @@ try {
   const proxy = await startRuntime(openaiBaseUrl, []);
   const deadPanel = `http://127.0.0.1:${await freePort()}`;
   const proxyPanelDown = await startRuntime(openaiBaseUrl, ["--control-panel-url", deadPanel, "--telemetry-interval-ms", "100"]);
+  const proxyNoMetrics = await startRuntime(openaiBaseUrl, ["--no-metrics"]);
 
   console.log(`load: ${RATE} req/s open loop, ${SECONDS} rounds of 1 s per target (interleaved) after ${WARMUP_SECONDS} s warm-up; chat completion, non-streaming`);
-  const [direct, bareFigures, proxied, panelDown] = (await interleaved([
+  const [direct, bareFigures, proxied, panelDown, noMetrics] = (await interleaved([
     { name: "direct to the fake upstream", origin: upstreamOrigin, path: "/v1/chat/completions", pid: upstream.pid },
     { name: "through a bare Node forwarder", origin: bareUrl, path: "/openai/v1/chat/completions", pid: bare.pid },
     { name: "through iron-runtime", origin: proxy.url, path: "/openai/v1/chat/completions", pid: proxy.pid },
     { name: "through iron-runtime, panel down", origin: proxyPanelDown.url, path: "/openai/v1/chat/completions", pid: proxyPanelDown.pid },
-  ])) as [Figures, Figures, Figures, Figures];
+    { name: "through iron-runtime, --no-metrics", origin: proxyNoMetrics.url, path: "/openai/v1/chat/completions", pid: proxyNoMetrics.pid },
+  ])) as [Figures, Figures, Figures, Figures, Figures];
 
   const addedP50 = proxied.p50 - direct.p50;
   const addedP99 = proxied.p99 - direct.p99;
@@ -165,8 +169,11 @@ try {
   console.log(`ratio proxied / direct: p50 ${(proxied.p50 / direct.p50).toFixed(2)}x, p99 ${(proxied.p99 / direct.p99).toFixed(2)}x`);
   console.log(`CPU: the proxy spends ${(proxied.cpuMsPerCall * 1000).toFixed(0)} µs per call (${(proxied.cpuMsPerCall / direct.cpuMsPerCall).toFixed(2)}x the fake upstream's ${(direct.cpuMsPerCall * 1000).toFixed(0)} µs); on a loaded machine latency follows CPU contention`);
   console.log(`panel down vs panel-less proxy: p50 ${(panelDown.p50 - proxied.p50).toFixed(3)} ms, p99 ${(panelDown.p99 - proxied.p99).toFixed(3)} ms (noise when telemetry stays off the request path)`);
+  const bareCpu = bareFigures.cpuMsPerCall;
+  console.log(`CPU per call vs the bare forwarder's ${(bareCpu * 1000).toFixed(0)} µs: runtime ${(proxied.cpuMsPerCall / bareCpu).toFixed(2)}x, runtime --no-metrics ${(noMetrics.cpuMsPerCall / bareCpu).toFixed(2)}x`);
+  console.log(`metrics cost: ${((proxied.cpuMsPerCall - noMetrics.cpuMsPerCall) * 1000).toFixed(0)} µs CPU per call (${((proxied.cpuMsPerCall / noMetrics.cpuMsPerCall - 1) * 100).toFixed(1)}% of the runtime's), p50 ${(proxied.p50 - noMetrics.p50).toFixed(3)} ms, p99 ${(proxied.p99 - noMetrics.p99).toFixed(3)} ms`);
   console.log(`load average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores`);
-  if (direct.errors + bareFigures.errors + proxied.errors + panelDown.errors > 0) process.exitCode = 1;
+  if (direct.errors + bareFigures.errors + proxied.errors + panelDown.errors + noMetrics.errors > 0) process.exitCode = 1;
 } finally {
   for (const child of children) child.kill("SIGTERM");
 }

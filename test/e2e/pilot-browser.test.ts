@@ -126,6 +126,29 @@ describe.skipIf(chromiumMissing)(`the pilot in a browser${chromiumMissing ? ` (s
     await expect.poll(() => page.locator("#chart .legend li").allTextContents()).toEqual(["openai/gpt-4o-mini"]);
     await page.setViewportSize({ width: 390, height: 844 });
     await browser.screenshot("dashboard-mobile");
+    await page.setViewportSize({ width: 1280, height: 900 });
     expect(problems).toEqual([]);
+  });
+
+  it("the dashboard's live feed shows the newest events on first load, before any new one arrives", async () => {
+    const { page } = browser;
+    for (let i = 0; i < 2; i++) {
+      const call = await fetch(`${pilot.runtimeUrl}/openai/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
+        body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: `call ${i}` }], max_tokens: 50 }),
+      });
+      expect(call.status).toBe(200);
+    }
+    const events = page.locator("#feed li").filter({ hasText: "pilot-agent" });
+    await expect.poll(() => events.count(), { timeout: 20_000 }).toBe(3);
+    // A new document (the tab keeps its session): no event arrives after it loads, yet the three are there.
+    await page.reload();
+    await expect.poll(() => page.locator("#feed-status").textContent()).toBe("live");
+    await expect.poll(() => events.count()).toBe(3);
+    expect(await page.locator("#feed-empty").isHidden()).toBe(true);
+    const times = await events.locator("time").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("datetime") ?? ""));
+    expect(times).toEqual([...times].sort().reverse()); // newest first
+    await browser.screenshot("dashboard-first-load");
   });
 });

@@ -30,6 +30,7 @@ interface ServeFlags {
   port?: string; host?: string; stateDir?: string; openaiBaseUrl?: string; anthropicBaseUrl?: string; controlPanelUrl?: string;
   telemetry?: boolean; jwksFile?: string; trustUnverifiedToken?: boolean; pricesFile?: string; unknownModels?: string;
   telemetryIntervalMs?: string; telemetryTimeoutMs?: string; telemetryRetryMs?: string; panelRefreshMs?: string; logLevel?: string;
+  metrics?: boolean;
 }
 
 const env = process.env;
@@ -49,6 +50,7 @@ function optionsFrom(flags: ServeFlags): RuntimeOptionsInput {
     anthropicApiKey: env.ANTHROPIC_API_KEY || undefined,
     controlPanelUrl: flags.controlPanelUrl ?? (env.IRON_CONTROL_PANEL_URL || undefined),
     telemetry: flags.telemetry === false ? false : flag(env.IRON_TELEMETRY),
+    metrics: flags.metrics === false ? false : flag(env.IRON_METRICS),
     jwksFile: flags.jwksFile ?? (env.IRON_JWKS_FILE || undefined),
     jwks: env.IRON_JWKS || undefined,
     trustUnverifiedToken: flags.trustUnverifiedToken ?? flag(env.IRON_TRUST_UNVERIFIED_TOKEN),
@@ -82,6 +84,7 @@ program
   .option("--anthropic-base-url <url>", "Anthropic upstream (env IRON_ANTHROPIC_BASE_URL; default https://api.anthropic.com)")
   .option("--control-panel-url <url>", "Control Panel for keys, live budget and telemetry (env IRON_CONTROL_PANEL_URL)")
   .option("--no-telemetry", "do not report to the Control Panel even when its URL is set (env IRON_TELEMETRY=off)")
+  .option("--no-metrics", "do not serve Prometheus metrics at GET /metrics (env IRON_METRICS=off)")
   .option("--jwks-file <file>", "verify IRON_TOKEN offline with this JWKS (the panel's /.well-known/jwks.json) (env IRON_JWKS_FILE)")
   .option("--trust-unverified-token", "accept IRON_TOKEN without checking its signature when no keys are at hand (env IRON_TRUST_UNVERIFIED_TOKEN=1)")
   .option("--prices-file <file>", 'JSON { "models": { ... } } laid over the built-in price table (env IRON_PRICES_FILE)')
@@ -106,7 +109,8 @@ Point your agent at the runtime:
 Examples:
   IRON_TOKEN=eyJ... IRON_CONTROL_PANEL_URL=https://panel.example.com iron-runtime serve
   IRON_TOKEN=eyJ... iron-runtime serve --jwks-file jwks.json --state-dir /var/lib/iron-runtime
-  curl -s http://127.0.0.1:8787/status     # budget, spent, reserved, telemetry state`)
+  curl -s http://127.0.0.1:8787/status     # budget, spent, reserved, telemetry state
+  curl -s http://127.0.0.1:8787/metrics    # Prometheus metrics (keep the port internal)`)
   .action(async (flags: ServeFlags) => {
     let running;
     try {

@@ -41,6 +41,8 @@ export const RuntimeOptions = z.strictObject({
   telemetryRetryMs: Millis.default(500),
   /** How often to ask the panel for the token's budget and status (top-ups, revocation). */
   panelRefreshMs: Millis.default(30_000),
+  /** Daemon: serve Prometheus metrics at GET /metrics on the runtime's own (internal) port. */
+  metrics: z.boolean().default(true),
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: z.int().positive().default(32 * 1024 * 1024),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "silent"]).default("info"),

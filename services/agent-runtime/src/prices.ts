@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { findPrice, highestPrice, mergePrices, PricesFile, type ModelPrice, type PriceTable } from "@iron/protocol";
+import { findPrice, findPriceName, highestPrice, mergePrices, PricesFile, type ModelPrice, type PriceTable } from "@iron/protocol";
 import { ConfigError } from "./config.js";
 
 /** The price table in force: the built-in table, a prices file over it, and the policy for models in neither. */
@@ -15,6 +15,11 @@ export class Prices {
   /** The model's price; undefined (refuse the call) for an unknown model under the `reject` policy. */
   lookup(model: string): ModelPrice | undefined {
     return findPrice(this.table, model) ?? this.fallback;
+  }
+
+  /** A bounded name for metrics: the price table's name of the model, or `other` (whatever the agent sent). */
+  label(model: string): string {
+    return findPriceName(this.table, model) ?? "other";
   }
 }
 

@@ -10,6 +10,7 @@ import { errorBody, forwardableHeaders, type ErrorAnswer } from "./http-errors.j
 import type { Budget } from "./budget.js";
 import type { Prices } from "./prices.js";
 import type { Store, LedgerRow } from "./state/store.js";
+import type { CallOutcome, CallReport } from "./metrics.js";
 
 /** One LLM call on its way upstream: where to, with which headers (credentials already in place) and body. */
 export interface ProxyCall {
@@ -45,6 +46,8 @@ export interface CallContext {
   queueTelemetry: boolean;
   /** Called after every settled call; `queued` when its telemetry event was queued. */
   onSettled(queued: boolean): void;
+  /** Called once for every call that ends, settled or turned away (metrics); undefined when metrics are off. */
+  report: ((call: CallReport) => void) | undefined;
 }
 
 export function answer(error: ErrorAnswer, extraHeaders: Record<string, string> = {}): ProxyResult {
@@ -62,23 +65,27 @@ interface CallRecord {
   started: number;
   /** The pending ledger row, once written. */
   ledgerId?: number;
+  /** When the request went upstream, and how long the upstream took (until its answer was read). */
+  upstreamAt?: number;
+  upstreamMs?: number;
 }
 
 /** Enforces the budget around one call: refuse, reserve, forward, relay, settle. */
 export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<ProxyResult> {
+  const started = performance.now();
   const refusal = ctx.refusal();
-  if (refusal) return answer(refusal);
+  if (refusal) return rejected(ctx, call, refusal);
 
   let shape;
   try {
     shape = readRequestShape(call.route.endpoint, call.body);
   } catch (err) {
-    if (err instanceof BadRequestError) return answer({ status: 400, code: "bad_request", message: err.message });
+    if (err instanceof BadRequestError) return rejected(ctx, call, { status: 400, code: "bad_request", message: err.message });
     throw err;
   }
   const price = ctx.prices.lookup(shape.model);
   if (!price) {
-    return answer({
+    return rejected(ctx, call, {
       status: 400,
       code: "unknown_model",
       message: `the runtime has no price for model "${shape.model}", so it cannot keep the budget; add it to a prices file (--prices-file) or start with --unknown-models highest-price`,
@@ -87,7 +94,7 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   }
 
   const estimate = estimateMicros(price, shape);
-  const rec: CallRecord = { eventId: randomUUID(), ts: new Date().toISOString(), route: call.route, model: shape.model, price, reserved: estimate, started: performance.now() };
+  const rec: CallRecord = { eventId: randomUUID(), ts: new Date().toISOString(), route: call.route, model: shape.model, price, reserved: estimate, started };
 
   if (!ctx.budget.tryReserve(estimate)) return refuseOverBudget(ctx, rec);
   rec.ledgerId = ctx.store.insertPending({
@@ -97,6 +104,7 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   const ironHeaders = budgetHeaders(ctx, rec);
 
   let upstream: Dispatcher.ResponseData;
+  rec.upstreamAt = performance.now();
   try {
     upstream = await ctx.upstream.request({
       origin: call.origin,
@@ -123,6 +131,7 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   let body: Buffer;
   try {
     body = Buffer.from(await upstream.body.arrayBuffer());
+    rec.upstreamMs = performance.now() - rec.upstreamAt;
   } catch (err) {
     settle(ctx, rec, { status: upstream.statusCode, usage: undefined, complete: false, failed });
     return answer({ status: 502, code: "upstream_failed", message: `the ${rec.route.provider} upstream broke off its answer: ${(err as Error).message}` }, ironHeaders);
@@ -150,9 +159,17 @@ async function* relay(ctx: CallContext, rec: CallRecord, upstream: Dispatcher.Re
     complete = true;
   } finally {
     scanner.end();
+    // A stream's upstream time runs to its last chunk (the agent's reading included): what is left is the runtime's own.
+    rec.upstreamMs = performance.now() - rec.upstreamAt!;
     if (!complete) upstream.body.destroy();
     settle(ctx, rec, { status: upstream.statusCode, usage: normalizeUsage(rec.route.provider, scanner.raw), complete, failed: false });
   }
+}
+
+/** A call turned away before any budget or upstream work (refused token, bad request, unknown model). */
+function rejected(ctx: CallContext, call: ProxyCall, error: ErrorAnswer): ProxyResult {
+  ctx.report?.({ provider: call.route.provider, model: "other", outcome: "rejected", costMicros: 0, totalMs: 0, upstreamMs: undefined, ledgerWriteMs: undefined });
+  return answer(error);
 }
 
 function refuseOverBudget(ctx: CallContext, rec: CallRecord): ProxyResult {
@@ -200,7 +217,8 @@ function settle(ctx: CallContext, rec: CallRecord, outcome: Outcome): number {
   const usage = outcome.usage ?? NO_USAGE;
   const cost = charge(rec, outcome);
   const type: TelemetryEvent["type"] = outcome.refused ? "budget_exceeded" : outcome.failed ? "llm_error" : "llm_call";
-  const latency = Math.round(performance.now() - rec.started);
+  const elapsed = performance.now() - rec.started;
+  const latency = Math.round(elapsed);
   const row: LedgerRow = {
     id: rec.ledgerId, event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, type, provider: rec.route.provider, endpoint: rec.route.endpoint,
     model: rec.model, state: "settled", reserved_micros: outcome.refused ? 0 : rec.reserved, cost_micros: cost,
@@ -210,7 +228,13 @@ function settle(ctx: CallContext, rec: CallRecord, outcome: Outcome): number {
   const event: TelemetryEvent | undefined = ctx.queueTelemetry ? telemetryEvent(row, exact || outcome.failed) : undefined;
   const before = ctx.budget.spentMicros;
   if (!outcome.refused) ctx.budget.settle(rec.reserved, cost);
+  const writeAt = ctx.report && performance.now();
   ctx.store.settle(row, event);
+  if (ctx.report) {
+    const outcomeLabel: CallOutcome = outcome.refused ? "refused" : outcome.failed ? "upstream_error" : "ok";
+    const upstreamMs = rec.upstreamMs ?? (rec.upstreamAt === undefined ? undefined : performance.now() - rec.upstreamAt);
+    ctx.report({ provider: rec.route.provider, model: ctx.prices.label(rec.model), outcome: outcomeLabel, costMicros: cost, totalMs: elapsed, upstreamMs, ledgerWriteMs: performance.now() - writeAt! });
+  }
   const limit = ctx.budget.budgetMicros;
   if (before < limit * WARN_AT_FRACTION && ctx.budget.spentMicros >= limit * WARN_AT_FRACTION) {
     ctx.log.warn({ spent_micros: ctx.budget.spentMicros, budget_micros: limit }, `${WARN_AT_FRACTION * 100}% of the token's budget is spent`);

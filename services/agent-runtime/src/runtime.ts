@@ -11,6 +11,7 @@ import { isJwks, readClaims, TokenError, tokenKeyId, verifyToken } from "./token
 import { TokenGuard, type Verification } from "./token-guard.js";
 import { PanelClient, PanelError } from "./panel-client.js";
 import { TelemetrySender, type TelemetryStatus } from "./telemetry.js";
+import { RuntimeMetrics } from "./metrics.js";
 import { proxyCall, telemetryEvent, type CallContext, type ProxyCall, type ProxyResult } from "./proxy-call.js";
 
 /** What `GET /status` and `runtime.status()` report. Money in micro-USD. */
@@ -38,6 +39,8 @@ const metaStatus = (tokenId: string) => `status:${tokenId}`;
  */
 export class Runtime {
   readonly log: Logger;
+  /** Prometheus metrics (GET /metrics); undefined when turned off (`metrics: false`). */
+  readonly metrics: RuntimeMetrics | undefined;
   private readonly guard: TokenGuard;
   private readonly budget: Budget;
   private readonly telemetry: TelemetrySender;
@@ -80,6 +83,8 @@ export class Runtime {
       },
       onTokenRefused: (e) => this.onTokenRefused(e),
     }, offReason);
+    this.metrics = config.metrics ? new RuntimeMetrics({ budget: () => this.budgetFigures(), telemetry: () => this.telemetry.status() }) : undefined;
+    const metrics = this.metrics;
     this.callContext = {
       tokenId,
       budget: this.budget,
@@ -93,6 +98,7 @@ export class Runtime {
         this.calls += 1;
         if (queued) this.telemetry.notify();
       },
+      report: metrics && ((call) => metrics.record(call)),
     };
   }
 
@@ -138,15 +144,16 @@ export class Runtime {
     const g = this.guard;
     return {
       token: { id: this.tokenId, agent_id: g.claims.sub, status: g.status, verification: g.verification, verified_by: g.verifiedBy, problem: g.problem, expires_at: g.expiresAt },
-      budget_micros: this.budget.budgetMicros,
-      spent_micros: this.budget.spentMicros,
-      reserved_micros: this.budget.reservedMicros,
-      remaining_micros: this.budget.remainingMicros,
-      calls_in_flight: this.budget.callsInFlight,
+      ...this.budgetFigures(),
       calls: this.calls,
       telemetry: { ...this.telemetry.status(), panel_url: this.config.controlPanelUrl ?? null },
       panel: { last_sync_at: this.lastSyncAt, last_error: this.lastPanelError },
     };
+  }
+
+  private budgetFigures() {
+    const b = this.budget;
+    return { budget_micros: b.budgetMicros, spent_micros: b.spentMicros, reserved_micros: b.reservedMicros, remaining_micros: b.remainingMicros, calls_in_flight: b.callsInFlight };
   }
 
   /** Every settled call of this token, oldest first (the local ledger). */

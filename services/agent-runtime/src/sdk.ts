@@ -21,7 +21,8 @@ export interface AgentRuntime {
 
 /** Runs the budget enforcement in this process, for agents that call providers with their own clients. */
 export async function createRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime> {
-  const runtime = await Runtime.open(options);
+  // Metrics are the daemon's (served at /metrics); an SDK user who wants them passes metrics: true and reads runtime.metrics.
+  const runtime = await Runtime.open({ metrics: false, ...options });
   const budgetedFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     if (request.method !== "POST") return fetch(request);

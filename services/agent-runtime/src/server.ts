@@ -78,9 +78,10 @@ async function handle(runtime: Runtime, upstreams: Record<string, URL>, req: Inc
   const query = queryAt < 0 ? "" : target.slice(queryAt); // forwarded as is (e.g. Azure's api-version)
   if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, { ok: true });
   if (req.method === "GET" && path === "/status") return sendJson(res, 200, runtime.status());
+  if (req.method === "GET" && path === "/metrics") return sendMetrics(runtime, res);
   const route = DAEMON_ROUTES[path];
   if (!route) {
-    return send(res, { status: 404, code: "not_found", message: `no such endpoint: ${req.method} ${path}; the runtime serves POST ${Object.keys(DAEMON_ROUTES).join(", ")}, GET /healthz and GET /status` });
+    return send(res, { status: 404, code: "not_found", message: `no such endpoint: ${req.method} ${path}; the runtime serves POST ${Object.keys(DAEMON_ROUTES).join(", ")}, GET /healthz, GET /status and GET /metrics` });
   }
   if (req.method !== "POST") return send(res, { status: 405, code: "method_not_allowed", message: `${path} takes POST` });
 
@@ -142,6 +143,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 function send(res: ServerResponse, error: ErrorAnswer, close = false): void {
   const body = errorBody(error);
   res.writeHead(error.status, { "content-type": "application/json", "content-length": body.length, ...(close ? { connection: "close" } : {}) });
+  res.end(body);
+}
+
+async function sendMetrics(runtime: Runtime, res: ServerResponse): Promise<void> {
+  if (!runtime.metrics) return send(res, { status: 404, code: "not_found", message: "metrics are turned off (--no-metrics / IRON_METRICS=off)" });
+  const { contentType, body } = await runtime.metrics.text();
+  res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
 

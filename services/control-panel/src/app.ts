@@ -12,6 +12,8 @@ import { HttpError, installErrorHandlers } from "./errors.js";
 import { EventBus } from "./event-bus.js";
 import { KeyRing } from "./keys.js";
 import { registerOpenApi } from "./openapi.js";
+import { PanelMetrics } from "./metrics.js";
+import { registerMetricsRoute, startMetricsListener } from "./routes/metrics.js";
 import { securityHeaders } from "./security-headers.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { registerEventRoutes } from "./routes/events.js";
@@ -100,7 +102,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const keys = await KeyRing.create(config.masterKey, config.previousMasterKeys);
   const bus = new EventBus(config.databaseUrl, pool, log);
-  const ctx: Context = { config, pool, keys, bus, log };
+  const metrics = new PanelMetrics(pool, bus);
+  const ctx: Context = { config, pool, keys, bus, log, metrics };
 
   let redis: Redis | undefined;
   if (config.redisUrl) {
@@ -118,6 +121,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   installErrorHandlers(app);
+  app.addHook("onResponse", (req, reply, done) => {
+    const route = req.routeOptions.url;
+    metrics.request(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (route === "/api/telemetry" && req.method === "POST" && reply.statusCode >= 400) metrics.telemetry("rejected");
+    done();
+  });
   const headers = securityHeaders();
   app.addHook("onRequest", (_req, reply, done) => {
     void reply.headers(headers);
@@ -155,6 +164,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerUsageRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerDashboardRoutes(app);
+  registerMetricsRoute(app, ctx);
 
   app.decorate("readiness", readiness);
   return app;
@@ -171,6 +181,8 @@ export interface RunningServer {
   app: ControlPanelApp;
   /** e.g. http://127.0.0.1:3000 */
   url: string;
+  /** The separate metrics listener (IRON_METRICS_PORT), e.g. http://127.0.0.1:9464; undefined when not configured. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -204,16 +216,19 @@ export async function startServer(config: Config, options: BuildOptions = {}): P
   await app.listen({ port: config.port, host: config.host });
   app.ctx.bus.start();
   if (!bootstrapped) retry();
+  const metricsListener = config.metricsListen ? await startMetricsListener(app.ctx.metrics, config.metricsListen) : undefined;
+  if (metricsListener) app.log.info(`Prometheus metrics at ${metricsListener.url}/metrics (no credentials: keep this port internal)`);
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   return {
     app,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    metricsUrl: metricsListener?.url,
     async close() {
       closed = true;
       clearTimeout(bootstrapTimer);
-      await app.close();
+      await Promise.all([app.close(), metricsListener?.close()]);
     },
   };
 }

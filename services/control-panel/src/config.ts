@@ -19,6 +19,8 @@ export interface Config {
   rateLimit: { max: number; windowMs: number; loginMax: number };
   dbPoolMax: number;
   trustProxy: boolean;
+  /** Where Prometheus scrapes /metrics without credentials; undefined: only on the main port, for admins. */
+  metricsListen: { host: string; port: number } | undefined;
 }
 
 /** A bad or missing environment variable; `problems` has one line per variable. */
@@ -89,6 +91,8 @@ const Env = z.object({
   IRON_LOGIN_RATE_LIMIT_MAX: int(1, 100_000_000).default(10),
   IRON_DB_POOL_MAX: int(1, 1000).default(10),
   IRON_TRUST_PROXY: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
+  IRON_METRICS_PORT: int(1, 65535).optional(),
+  IRON_METRICS_HOST: z.string().min(1).optional(),
 });
 
 /** Reads and validates the configuration; throws ConfigError naming every bad variable and what it accepts. */
@@ -99,6 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0] ?? "environment")}: ${i.message}`);
   if (("IRON_ADMIN_EMAIL" in cleaned) !== ("IRON_ADMIN_PASSWORD" in cleaned)) {
     problems.push("IRON_ADMIN_EMAIL and IRON_ADMIN_PASSWORD: set both (to bootstrap the first admin) or neither");
+  }
+  if (parsed.success && parsed.data.IRON_METRICS_PORT !== undefined && parsed.data.IRON_METRICS_PORT === parsed.data.PORT) {
+    problems.push("IRON_METRICS_PORT: must differ from PORT (it is a second listener, for Prometheus only)");
+  }
+  if ("IRON_METRICS_HOST" in cleaned && !("IRON_METRICS_PORT" in cleaned)) {
+    problems.push("IRON_METRICS_HOST: only used with IRON_METRICS_PORT (the separate metrics listener); set both or neither");
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const e = parsed.data;
@@ -117,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: { max: e.IRON_RATE_LIMIT_MAX, windowMs: e.IRON_RATE_LIMIT_WINDOW_MS, loginMax: e.IRON_LOGIN_RATE_LIMIT_MAX },
     dbPoolMax: e.IRON_DB_POOL_MAX,
     trustProxy: e.IRON_TRUST_PROXY === "true",
+    metricsListen: e.IRON_METRICS_PORT === undefined ? undefined : { host: e.IRON_METRICS_HOST ?? e.HOST, port: e.IRON_METRICS_PORT },
   };
 }
 

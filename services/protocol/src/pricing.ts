@@ -51,10 +51,15 @@ const VERSION_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
 
 /** The price of `model`: an exact entry, else the entry for the name without a date / `-latest` suffix; undefined when unknown. */
 export function findPrice(table: PriceTable, model: string): ModelPrice | undefined {
-  const exact = table[model];
-  if (exact) return exact;
+  const name = findPriceName(table, model);
+  return name === undefined ? undefined : table[name];
+}
+
+/** The table's name for `model` (itself, or its family without a date / `-latest` suffix); undefined when unknown. */
+export function findPriceName(table: PriceTable, model: string): string | undefined {
+  if (Object.hasOwn(table, model)) return model;
   const base = model.replace(VERSION_SUFFIX, "");
-  return base === model ? undefined : table[base];
+  return base !== model && Object.hasOwn(table, base) ? base : undefined;
 }
 
 /**

@@ -120,6 +120,7 @@ export function registerTelemetryRoutes(app: FastifyInstance, ctx: Context): voi
       remaining_micros: remaining(state),
       status: tokenStatus(state),
     };
+    ctx.metrics.telemetry(res);
     return reply.code(202).send(res);
   });
 
