@@ -1,5 +1,5 @@
 /**
- * `npm run plan -- --stack <name> [--target <t>] [--json]`: an OFFLINE plan.
+ * `npm run plan -- --stack <name> [--target <t>] [--json | --manifests]`: an OFFLINE plan.
  * Runs the Pulumi program under Pulumi's mock runtime (no engine, no cloud
  * credentials, nothing created) and prints what `pulumi up` would deploy,
  * grouped by package in install order.
@@ -11,11 +11,12 @@ import { DOWNLOADED_PACKAGES, PACKAGES, STACK_NAMES, type PackageId } from "../i
 import { ARTIFACTS } from "../infra/artifacts.js";
 import { TARGETS } from "../infra/config.js";
 import { readStackFile } from "../infra/stack-file.js";
+import { kubernetesManifests } from "./lib/manifests.js";
 import { runProgramWithMocks, type CapturedResource } from "./lib/mock-program.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-interface Options { stack: string; target?: string; json?: boolean }
+interface Options { stack: string; target?: string; json?: boolean; manifests?: boolean }
 
 /** The package a resource belongs to: its `iron/package` label, else the package its name starts with (blocks are named so). */
 function packageOf(resource: CapturedResource, packages: PackageId[]): PackageId | "shared" {
@@ -31,6 +32,14 @@ async function plan(opts: Options): Promise<number> {
     return 2;
   }
   const result = await runProgramWithMocks({ root, stack: opts.stack, overrides: opts.target ? { target: opts.target } : {} });
+  if (opts.manifests) {
+    if (result.outputs.target !== "kubernetes") {
+      process.stderr.write(`error: --manifests renders Kubernetes objects; stack ${opts.stack} deploys to target ${String(result.outputs.target)} (add --target kubernetes)\n`);
+      return 2;
+    }
+    process.stdout.write(kubernetesManifests(result.resources));
+    return 0;
+  }
   const order = (result.outputs.installOrder ?? []) as PackageId[];
   const resources = result.resources.map((r) => ({ type: r.type, name: r.name, package: packageOf(r, order), inputs: r.inputs }));
   const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, result.secretOutputs.includes(k) ? "[secret]" : v]));
@@ -56,7 +65,8 @@ const cli = new Command("plan")
   .requiredOption("--stack <name>", `stack to plan: ${STACK_NAMES.join(", ")}`)
   .addOption(new Option("--target <target>", "override iron:target").choices([...TARGETS]))
   .option("--json", "print one JSON document for scripts")
-  .addHelpText("after", "\nExamples:\n  $ npm run plan -- --stack full-platform\n  $ npm run plan -- --stack sandbox-only --target aws --json")
+  .option("--manifests", "kubernetes target: print the Kubernetes objects as YAML for review (secret values shown as [secret])")
+  .addHelpText("after", "\nExamples:\n  $ npm run plan -- --stack full-platform\n  $ npm run plan -- --stack sandbox-only --target aws --json\n  $ npm run plan -- --stack full-platform --target kubernetes --manifests > manifests.yaml")
   .exitOverride();
 
 try {
