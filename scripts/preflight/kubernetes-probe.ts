@@ -4,6 +4,7 @@
  * classes. Bounded in time; every failure becomes a fact.
  */
 import { execFile } from "node:child_process";
+import { homedir } from "node:os";
 import { promisify } from "node:util";
 import type { KubernetesSettings } from "../../infra/config-kubernetes.js";
 import type { ClusterFacts } from "./facts.js";
@@ -15,7 +16,7 @@ type Kubectl = (args: string[]) => Promise<{ ok: true; json: unknown } | { ok: f
 
 function kubectlFor(settings: KubernetesSettings): Kubectl {
   const base = [
-    ...(settings.kubeconfig ? ["--kubeconfig", settings.kubeconfig] : []),
+    ...(settings.kubeconfig ? ["--kubeconfig", settings.kubeconfig.replace(/^~(?=\/|$)/, homedir())] : []),
     ...(settings.context ? ["--context", settings.context] : []),
     "--request-timeout=8s",
   ];

@@ -1,6 +1,9 @@
 /** The kubernetes target under Pulumi's mock runtime, loading the stack files we ship. */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { failStack, plainOccurrences, runStack } from "../support/pulumi-mocks.js";
+import { STACK_NAMES } from "../../infra/catalog.js";
+import { KUBERNETES_KEYS } from "../../infra/config-kubernetes.js";
+import { failStack, plainOccurrences, repoRoot, runStack } from "../support/pulumi-mocks.js";
 import { validateObject } from "../support/kubernetes-schema.js";
 import { allowed, type Cluster, type External, type Pod } from "../support/network-policy.js";
 import { kubeObjects, named, nameOf, OPENAI_KEY, objectsOf, podOf, podTemplates, policies, TOKEN } from "./kubernetes-support.js";
@@ -247,4 +250,14 @@ describe("iron:kubernetes settings", async () => {
     expect(namespace).toContain('iron:kubernetes.namespace: "Iron_Prod" must be a DNS label');
     expect(pool).toContain("iron:kubernetes.panelReplicas.max: 60 replicas cannot each have a pool of 2");
   }, 120_000);
+});
+
+describe("the stack files", () => {
+  it("document every iron:kubernetes key", () => {
+    for (const stack of STACK_NAMES) {
+      const text = readFileSync(`${repoRoot}/stacks/Pulumi.${stack}.yaml`, "utf8");
+      const block = text.slice(text.indexOf("# iron:kubernetes:"), text.indexOf("# iron:aws:"));
+      for (const key of KUBERNETES_KEYS) expect(block, `${stack}: iron:kubernetes.${key}`).toContain(`${key}:`);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KubernetesSettings } from "../../config-kubernetes.js";
@@ -23,7 +24,7 @@ export class KubeCluster extends pulumi.ComponentResource {
     const { settings } = args;
     this.namespace = settings.namespace ?? `iron-${args.stack}`;
     this.provider = new k8s.Provider(`${name}-provider`, {
-      ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}),
+      ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig.replace(/^~(?=\/|$)/, homedir()) } : {}),
       ...(settings.context ? { context: settings.context } : {}),
       namespace: this.namespace,
     }, { parent: this });
