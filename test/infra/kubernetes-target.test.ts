@@ -1,7 +1,7 @@
 /** The kubernetes target under Pulumi's mock runtime, loading the stack files we ship. */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { STACK_NAMES } from "../../infra/catalog.js";
+import { PACKAGE_IDS, STACK_NAMES } from "../../infra/catalog.js";
 import { KUBERNETES_KEYS } from "../../infra/config-kubernetes.js";
 import { failStack, plainOccurrences, repoRoot, runStack } from "../support/pulumi-mocks.js";
 import { validateObject } from "../support/kubernetes-schema.js";
@@ -25,7 +25,7 @@ describe("full-platform on kubernetes", async () => {
       const meta = object.metadata as { namespace?: string; labels?: Record<string, string> };
       if (!["Namespace", "ClusterRole", "ClusterRoleBinding"].includes(object.kind)) expect(meta.namespace, `${object.kind} ${nameOf(object)}`).toBe("iron-full-platform");
       expect(meta.labels?.["app.kubernetes.io/part-of"], `${object.kind} ${nameOf(object)}`).toBe("iron");
-      expect(meta.labels?.["iron.dev/package"], `${object.kind} ${nameOf(object)}`).toBeDefined();
+      expect([...PACKAGE_IDS, "iron"], `${object.kind} ${nameOf(object)}`).toContain(meta.labels?.["app.kubernetes.io/name"]);
     }
     const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes");
     expect(provider?.inputs).toMatchObject({ namespace: "iron-full-platform" });
@@ -239,16 +239,18 @@ describe("iron:kubernetes settings", async () => {
   });
 
   it("refuses bad values, naming the key and what is allowed", async () => {
-    const [effect, unknown, namespace, pool] = await Promise.all([
+    const [effect, unknown, namespace, pool, oldPostgres] = await Promise.all([
       failStack("sandbox-only", { ...K8S, kubernetes: { sandboxTaint: { key: "pool", effect: "Never" } } }),
       failStack("sandbox-only", { ...K8S, kubernetes: { storageClas: "fast" } }),
       failStack("sandbox-only", { ...K8S, kubernetes: { namespace: "Iron_Prod" } }),
       failStack("panel-clis", { ...K8S, kubernetes: { panelReplicas: { min: 2, max: 60 }, databaseMaxConnections: 100 } }),
+      failStack("panel-clis", { ...K8S, images: { postgres: "postgres:13" } }),
     ]);
     expect(effect).toContain('iron:kubernetes.sandboxTaint.effect: "Never" is not allowed; allowed: NoSchedule, PreferNoSchedule, NoExecute');
     expect(unknown).toContain("iron:kubernetes.storageClas: unknown key; known keys: namespace, context, kubeconfig, storageClass");
     expect(namespace).toContain('iron:kubernetes.namespace: "Iron_Prod" must be a DNS label');
     expect(pool).toContain("iron:kubernetes.panelReplicas.max: 60 replicas cannot each have a pool of 2");
+    expect(oldPostgres).toContain('iron:images.postgres: "postgres:13" is PostgreSQL 13; the platform needs PostgreSQL 14 or newer');
   }, 120_000);
 });
 

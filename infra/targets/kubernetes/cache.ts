@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { assertImageMajor } from "../docker/versions.js";
 import type { Cache, CacheArgs } from "../target.js";
-import type { KubeDeployment } from "./context.js";
+import { podsOf, type KubeDeployment } from "./context.js";
 import { dataStore, externalEndpoint } from "./data-store.js";
 import type { Reachable } from "./network-policies.js";
 
@@ -47,7 +47,7 @@ export class KubeCache extends pulumi.ComponentResource implements Cache, Reacha
         scratch: { tmp: "/tmp" },
       });
       this.url = pulumi.secret(pulumi.interpolate`redis://:${store.password.result}@${store.host}:${PORT}`);
-      this.endpoint = { selector: { "app.kubernetes.io/name": name }, port: PORT };
+      this.endpoint = { selector: podsOf(name), port: PORT };
     }
     this.registerOutputs({});
   }

@@ -16,21 +16,31 @@ export interface KubeDeployment {
   domain?: string;
 }
 
-/** `app.kubernetes.io/*` labels: the package an object belongs to and its part in it. */
-export function labelsFor(pkg: string, name: string, component: string): Record<string, string> {
+const INSTANCE = "app.kubernetes.io/instance";
+
+/**
+ * `app.kubernetes.io/*` labels: `name` is the package the object belongs to
+ * (`iron` for what the stack shares), `instance` the block's object, `component`
+ * its part in it.
+ */
+export function labelsFor(pkg: string, instance: string, component: string): Record<string, string> {
   return {
-    "app.kubernetes.io/name": name,
-    "app.kubernetes.io/instance": name,
+    "app.kubernetes.io/name": pkg,
+    [INSTANCE]: instance,
     "app.kubernetes.io/component": component,
     "app.kubernetes.io/part-of": "iron",
     "app.kubernetes.io/managed-by": "pulumi",
-    "iron.dev/package": pkg,
   };
 }
 
 /** The labels a workload's selector matches (never changes after creation: selectors are immutable). */
-export function selectorFor(name: string, component = "server"): Record<string, string> {
-  return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": name, "app.kubernetes.io/component": component };
+export function selectorFor(instance: string, component = "server"): Record<string, string> {
+  return { [INSTANCE]: instance, "app.kubernetes.io/component": component };
+}
+
+/** Every pod of a block: its workload's and its predecessor Job's. */
+export function podsOf(instance: string): Record<string, string> {
+  return { [INSTANCE]: instance };
 }
 
 /** metadata for an object of `pkg` in the deployment's namespace. */

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { labelsFor, metadataFor, selectorFor, type KubeDeployment } from "./context.js";
+import { labelsFor, metadataFor, podsOf, selectorFor, type KubeDeployment } from "./context.js";
 import { allowFlows, ingressFrom } from "./network-policies.js";
 import { execProbes } from "./probes.js";
 import { RESOURCES } from "./resources.js";
@@ -102,7 +102,7 @@ export function dataStore(parent: pulumi.Resource, deployment: KubeDeployment, s
   allowFlows(spec.name, deployment, {
     pkg,
     selector,
-    ingress: [{ ...ingressFrom("namespace", spec.port), from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": spec.consumer } } }] }],
+    ingress: [{ ...ingressFrom("namespace", spec.port), from: [{ podSelector: { matchLabels: podsOf(spec.consumer) } }] }],
     egress: [],
   }, parent);
   return { password, host: `${spec.name}.${deployment.namespace}.svc`, workload };

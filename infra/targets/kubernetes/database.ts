@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { assertImageMajor } from "../docker/versions.js";
 import type { Database, DatabaseArgs } from "../target.js";
-import type { KubeDeployment } from "./context.js";
+import { podsOf, type KubeDeployment } from "./context.js";
 import { dataStore, externalEndpoint } from "./data-store.js";
 import type { Reachable } from "./network-policies.js";
 
@@ -54,7 +54,7 @@ export class KubeDatabase extends pulumi.ComponentResource implements Database, 
       this.host = pulumi.output(store.host);
       this.port = pulumi.output(PORT);
       this.url = pulumi.secret(pulumi.interpolate`postgres://${args.name}:${store.password.result}@${store.host}:${PORT}/${args.name}`);
-      this.endpoint = { selector: { "app.kubernetes.io/name": name }, port: PORT };
+      this.endpoint = { selector: podsOf(name), port: PORT };
     }
     this.registerOutputs({ host: this.host, port: this.port });
   }

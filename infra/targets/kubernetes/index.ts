@@ -3,6 +3,7 @@
  * cluster, through an explicit provider, in one namespace per stack, under
  * Pod Security "restricted" and a default-deny NetworkPolicy.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_IMAGES } from "../../config.js";
 import type { Target, TargetContext } from "../target.js";
 import { KubeCache } from "./cache.js";
@@ -30,6 +31,9 @@ export function createKubernetesTarget(ctx: TargetContext): Target {
     domain: config.domain,
   };
   const opts = { parent, providers: [cluster.provider] };
+  if (!config.domain && (settings.tls || settings.ingressClass)) {
+    pulumi.log.warn("iron:kubernetes.tls and ingressClass apply only with iron:domain (nothing is published without it); set iron:domain or remove them", parent);
+  }
   namespaceDefaults(deployment, cluster);
   const images = config.images;
   return {

@@ -26,7 +26,7 @@ export interface StepArgs {
  * it succeeded. Its name carries a hash of the image and command, so a new
  * image version is a new Job (a Job's pod template is immutable) and the old
  * one is deleted; a Job that failed is replaced on the next `up`
- * (pulumi.com/replaceUnready).
+ * (pulumi.com/replaceUnready). Pulumi waits as long as the Job may run (15 minutes).
  */
 export function migrationJob(parent: pulumi.Resource, deployment: KubeDeployment, args: StepArgs): k8s.batch.v1.Job {
   const name = `${args.service}-${args.step}`;
@@ -49,5 +49,5 @@ export function migrationJob(parent: pulumi.Resource, deployment: KubeDeployment
         },
       },
     },
-  }, { parent, dependsOn: args.dependsOn, deleteBeforeReplace: false });
+  }, { parent, dependsOn: args.dependsOn, customTimeouts: { create: "15m", update: "15m" } });
 }

@@ -82,13 +82,13 @@ export function allowFlows(name: string, deployment: KubeDeployment, args: Polic
 export function namespaceDefaults(deployment: KubeDeployment, parent: pulumi.Resource): void {
   const opts = { parent, dependsOn: [deployment.namespaceResource] };
   new k8s.networking.v1.NetworkPolicy("default-deny", {
-    metadata: metadataFor(deployment, "shared", "default-deny", "network-policy"),
+    metadata: metadataFor(deployment, "iron", "default-deny", "network-policy"),
     spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
   }, opts);
   new k8s.networking.v1.NetworkPolicy("allow-dns", {
-    metadata: metadataFor(deployment, "shared", "allow-dns", "network-policy"),
+    metadata: metadataFor(deployment, "iron", "allow-dns", "network-policy"),
     spec: {
-      podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "NotIn", values: ["sandbox-node"] }] },
+      podSelector: { matchExpressions: [{ key: "app.kubernetes.io/instance", operator: "NotIn", values: ["sandbox-node"] }] },
       policyTypes: ["Egress"],
       egress: [{
         to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],

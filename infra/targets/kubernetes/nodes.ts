@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import semver from "semver";
 import type { Nodes, NodesArgs } from "../target.js";
-import { labelsFor, metadataFor, selectorFor, type KubeDeployment } from "./context.js";
+import { labelsFor, metadataFor, podsOf, selectorFor, type KubeDeployment } from "./context.js";
 import { kubeImage } from "./image.js";
 import { allowFlows } from "./network-policies.js";
 import { RESOURCES } from "./resources.js";
@@ -77,7 +77,7 @@ export class KubeSandboxNodes extends pulumi.ComponentResource implements Nodes 
     }, { parent: this, dependsOn: [deployment.namespaceResource, labeller, ...image.resources] });
     new k8s.policy.v1.PodDisruptionBudget(name, { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, nsOpts);
     // The sandbox blocks network by default: its pods get neither ingress nor egress (not even DNS).
-    allowFlows(name, deployment, { pkg, selector: { "app.kubernetes.io/name": name }, ingress: [], egress: [] }, this);
+    allowFlows(name, deployment, { pkg, selector: podsOf(name), ingress: [], egress: [] }, this);
 
     this.summary = pulumi.output([
       `${args.count} sandbox pod(s) (Deployment ${name} in namespace ${deployment.namespace}) on nodes labelled ${READY_LABEL}=true by DaemonSet ${name}-labeller` +
@@ -112,7 +112,7 @@ export class KubeSandboxNodes extends pulumi.ComponentResource implements Nodes 
     const { volumes, mounts } = scratch({ tmp: "/tmp" });
     allowFlows(name, deployment, {
       pkg,
-      selector: { "app.kubernetes.io/name": name },
+      selector: podsOf(name),
       ingress: [],
       egress: [{ ports: API_PORTS.map((port) => ({ protocol: "TCP", port })) }],
     }, this);

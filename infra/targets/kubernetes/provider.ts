@@ -32,7 +32,7 @@ export class KubeCluster extends pulumi.ComponentResource {
       metadata: {
         name: this.namespace,
         labels: {
-          ...labelsFor("shared", this.namespace, "namespace"),
+          ...labelsFor("iron", this.namespace, "namespace"),
           "pod-security.kubernetes.io/enforce": "restricted",
           "pod-security.kubernetes.io/enforce-version": "latest",
           "pod-security.kubernetes.io/warn": "restricted",

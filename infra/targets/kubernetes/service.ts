@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service, ServiceArgs } from "../target.js";
-import { labelsFor, metadataFor, selectorFor, type KubeDeployment } from "./context.js";
+import { labelsFor, metadataFor, podsOf, selectorFor, type KubeDeployment } from "./context.js";
 import { kubeImage } from "./image.js";
 import { publicUrl, publish } from "./ingress.js";
 import { migrationJob } from "./migration-job.js";
@@ -142,7 +142,7 @@ export class KubeService extends pulumi.ComponentResource implements Service, Re
     allowFlows(name, deployment, {
       pkg,
       // Every pod of the service, its predecessor's too (migrations reach the database).
-      selector: { "app.kubernetes.io/name": name },
+      selector: podsOf(name),
       ingress: ports.map((port) => ingressFrom(audience, port)),
       egress: [...reaches.map(egressTo), ...(args.internetEgressCidrs ? [internetEgress(args.internetEgressCidrs)] : [])],
     }, this);

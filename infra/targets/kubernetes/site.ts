@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StaticSite, StaticSiteArgs } from "../target.js";
-import { labelsFor, metadataFor, selectorFor, type KubeDeployment } from "./context.js";
+import { labelsFor, metadataFor, podsOf, selectorFor, type KubeDeployment } from "./context.js";
 import { kubeImage } from "./image.js";
 import { hostFor, publicUrl, publish } from "./ingress.js";
 import { allowFlows, ingressFrom } from "./network-policies.js";
@@ -85,7 +85,7 @@ export class KubeStaticSite extends pulumi.ComponentResource implements StaticSi
       metadata,
       spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: PORT, targetPort: PORT, protocol: "TCP" }] },
     }, { parent: this, dependsOn: [deployment.namespaceResource] });
-    allowFlows(name, deployment, { pkg, selector: { "app.kubernetes.io/name": name }, ingress: [ingressFrom("anyone", PORT)], egress: [] }, this);
+    allowFlows(name, deployment, { pkg, selector: podsOf(name), ingress: [ingressFrom("anyone", PORT)], egress: [] }, this);
 
     const host = hostFor(name, deployment.domain);
     if (host) publish(this, deployment, { name, pkg, host, serviceName: name, port: PORT });
