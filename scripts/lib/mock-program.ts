@@ -23,6 +23,8 @@ export interface CapturedResource {
   urn: string;
   custom: boolean;
   inputs: Record<string, unknown>;
+  /** The provider instance that manages it (`<urn>::<id>`), when it is not the default one. */
+  provider?: string;
 }
 
 export interface MockRun {
@@ -85,7 +87,7 @@ export function recordingMocks(stack: string, resources: CapturedResource[]): pu
   return {
     newResource(args) {
       const urn = `urn:pulumi:${stack}::iron::${args.type}::${args.name}`;
-      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown> });
+      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs: args.inputs as Record<string, unknown>, ...(args.provider ? { provider: args.provider } : {}) });
       return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs as Record<string, unknown>) } };
     },
     call(args) {

@@ -29,6 +29,8 @@ describe("full-platform on kubernetes", async () => {
     }
     const provider = run.resources.find((r) => r.type === "pulumi:providers:kubernetes");
     expect(provider?.inputs).toMatchObject({ namespace: "iron-full-platform" });
+    // Every object through the stack's explicit provider, never the ambient default one.
+    for (const { resource } of kubeObjects(run)) expect(resource.provider, `${resource.type} ${resource.name}`).toMatch(/pulumi:providers:kubernetes::cluster-provider::/);
   });
 
   it("validates every object against the Kubernetes OpenAPI schema, unknown fields included", () => {

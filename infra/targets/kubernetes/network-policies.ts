@@ -80,7 +80,7 @@ export function allowFlows(name: string, deployment: KubeDeployment, args: Polic
 
 /** Deny everything in the namespace, then allow DNS for every pod but the sandbox's (which has no network at all). */
 export function namespaceDefaults(deployment: KubeDeployment, parent: pulumi.Resource): void {
-  const opts = { parent, dependsOn: [deployment.namespaceResource] };
+  const opts = { parent, provider: deployment.provider, dependsOn: [deployment.namespaceResource] };
   new k8s.networking.v1.NetworkPolicy("default-deny", {
     metadata: metadataFor(deployment, "iron", "default-deny", "network-policy"),
     spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
