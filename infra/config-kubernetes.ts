@@ -11,7 +11,10 @@ const dnsSubdomain = z
 const quantity = z.string().regex(/^\d+(Mi|Gi|Ti)$/, "must be a storage size such as 512Mi, 10Gi or 1Ti");
 const registry = z.string().regex(/^[a-z0-9][a-z0-9._-]*(:\d+)?(\/[a-z0-9._-]+)*$/i, "must be a registry and optional path such as registry.example.com/iron (no scheme, no tag)");
 /** A value that may be a Pulumi secret: plain in the engine, `{ secure: … }` in a stack file. */
-const secretUrl = z.union([z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/./i, "must be a URL"), z.strictObject({ secure: z.string() })], {
+const secretUrl = z.union([
+  z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/./i, "must be a URL such as postgres://iron:…@db.example.com:5432/iron or rediss://:…@cache.example.com:6380, set as a secret"),
+  z.strictObject({ secure: z.string() }),
+], {
   error: "must be a URL set as a secret (pulumi config set --secret iron:kubernetes.<key> <url> --path)",
 });
 
