@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, dockerAvailable, dockerBuild, ensureNodeBaseImage } from "../support/docker.js";
-import { dockerRunArgs, type PodSpec } from "../support/pod-as-container.js";
+import { dockerRunArgs, removeVolumeDirs, type PodSpec } from "../support/pod-as-container.js";
 import { repoRoot, runStack } from "../support/pulumi-mocks.js";
 import { named } from "./kubernetes-support.js";
 
@@ -28,6 +28,7 @@ describe.skipIf(!dockerAvailable())("sandbox pods on kubernetes, as containers h
   }, 20 * 60_000);
   afterAll(() => {
     docker("rm", "-f", container);
+    removeVolumeDirs();
   });
 
   it("the labeller's container probes this node and would label it ready", () => {

@@ -3,10 +3,10 @@
  * local Docker engine with the same constraints a kubelet would apply under
  * Pod Security "restricted": its uid and gid, a read-only root filesystem,
  * every capability dropped, no privilege escalation, the runtime's default
- * seccomp profile, emptyDirs as tmpfs, ConfigMaps as read-only mounts, and no
+ * seccomp profile, emptyDirs as world-writable directories, ConfigMaps as read-only mounts, and no
  * network. For proving a pod spec's container can do its job under them.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -26,6 +26,21 @@ export interface PodSpec {
   volumes?: { name: string; emptyDir?: unknown; configMap?: { name: string } }[];
 }
 
+/** Host directories behind the volumes of every container made so far. */
+const volumeDirs: string[] = [];
+
+/** Removes the host directories behind the volumes (after the containers are gone). */
+export function removeVolumeDirs(): void {
+  for (const dir of volumeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+function volumeDir(prefix: string, mode: number): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, mode);
+  volumeDirs.push(dir);
+  return dir;
+}
+
 /** `docker run` arguments (before the image) and the command after it, for the pod's first container. */
 export function dockerRunArgs(pod: PodSpec, configMaps: Record<string, Record<string, string>>, nodeName: string): { flags: string[]; command: string[] } {
   const container = pod.containers[0]!;
@@ -38,12 +53,15 @@ export function dockerRunArgs(pod: PodSpec, configMaps: Record<string, Record<st
   if (sc.allowPrivilegeEscalation === false) flags.push("--security-opt", "no-new-privileges:true");
   for (const mount of container.volumeMounts ?? []) {
     const volume = pod.volumes?.find((v) => v.name === mount.name);
-    if (volume?.emptyDir) flags.push("--tmpfs", `${mount.mountPath}:rw,exec,mode=1777`);
+    if (volume?.emptyDir) {
+      // A directory of mode 0777, as the kubelet makes an emptyDir (Docker's tmpfs takes the image directory's mode).
+      const dir = volumeDir("iron-emptydir-", 0o777);
+      flags.push("-v", `${dir}:${mount.mountPath}`);
+    }
     else if (volume?.configMap) {
       const data = configMaps[volume.configMap.name];
       if (!data) throw new Error(`no data for ConfigMap ${volume.configMap.name}`);
-      const dir = mkdtempSync(join(tmpdir(), "iron-configmap-"));
-      chmodSync(dir, 0o755); // readable by the pod's uid, as the kubelet's projection is
+      const dir = volumeDir("iron-configmap-", 0o755); // readable by the pod's uid, as the kubelet's projection is
       for (const [file, content] of Object.entries(data)) writeFileSync(join(dir, file), content, { mode: 0o644 });
       flags.push("-v", mount.subPath ? `${join(dir, mount.subPath)}:${mount.mountPath}:ro` : `${dir}:${mount.mountPath}:ro`);
     } else throw new Error(`volume ${mount.name} is neither an emptyDir nor a ConfigMap`);

@@ -46,8 +46,9 @@ export class KubeStaticSite extends pulumi.ComponentResource implements StaticSi
       metadata: metadataFor(deployment, pkg, `${name}-settings`, "settings"),
       data: { "settings.json": settings },
     }, { parent: this, dependsOn: [deployment.namespaceResource] });
-    // nginx writes its pid, caches and temp files; the root filesystem stays read-only.
-    const { volumes, mounts } = scratch({ run: "/run", cache: "/var/cache/nginx", tmp: "/tmp" });
+    // nginx writes its pid, caches and temp files (the official image under /var/cache/nginx, Debian's under
+    // /var/lib/nginx); the root filesystem stays read-only.
+    const { volumes, mounts } = scratch({ run: "/run", cache: "/var/cache/nginx", state: "/var/lib/nginx", tmp: "/tmp" });
     const metadata = metadataFor(deployment, pkg, name, "server");
     const workload = new k8s.apps.v1.Deployment(name, {
       metadata,
