@@ -9,6 +9,7 @@ import {
   MODES, PACKAGE_IDS, STRATEGIES, STRATEGY_IDS, installOrder, validateDeployment,
   type Mode, type PackageId, type StrategyId, type Violation,
 } from "./catalog.js";
+import { kubernetesKeysAt, kubernetesSettings } from "./config-kubernetes.js";
 
 export const TARGETS = ["docker", "kubernetes", "aws"] as const;
 export type Target = (typeof TARGETS)[number];
@@ -81,6 +82,7 @@ const schema = z
       .default({ count: 1, instanceType: "t3.small", os: "al2023" }),
     domain: hostname.optional(),
     aws: awsSettings,
+    kubernetes: kubernetesSettings,
     publishAddress: z.ipv4({ error: "must be an IPv4 address such as 127.0.0.1 (loopback only) or 0.0.0.0 (every interface)" }).default("127.0.0.1"),
     adminEmail: z.email({ error: "must be an e-mail address" }).default("admin@iron.local"),
     agentToken: secretString.optional(),
@@ -226,6 +228,7 @@ function knownKeysAt(path: string[]): string[] {
   if (path[0] === "images") return [...IMAGE_KEYS];
   if (path[0] === "sandboxNodes") return ["count", "instanceType", "os"];
   if (path[0] === "aws") return AWS_KEYS;
+  if (path[0] === "kubernetes") return kubernetesKeysAt(path);
   return [...CONFIG_KEYS];
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run plan -- --stack <name> [--target <t>] [--config key=value]… [--config-file <yaml>] [--json]`:
+ * `npm run plan -- --stack <name> [--target <t>] [--config key=value]… [--config-file <yaml>] [--json | --manifests]`:
  * an OFFLINE plan. Runs the Pulumi program under Pulumi's mock runtime (no
  * engine, no cloud credentials, nothing created) and prints what `pulumi up`
  * would deploy, grouped by package in install order. Config given here is laid
@@ -12,12 +12,13 @@ import { DOWNLOADED_PACKAGES, PACKAGES, STACK_NAMES, type PackageId } from "../i
 import { ARTIFACTS } from "../infra/artifacts.js";
 import { checkConfig, ConfigError, SECRET_CONFIG_KEYS, TARGETS } from "../infra/config.js";
 import { readStackFile } from "../infra/stack-file.js";
+import { kubernetesManifests } from "./lib/manifests.js";
 import { applyOverrides, OverrideError, parseConfigFlag, readConfigFile, type ConfigOverride } from "./lib/config-overrides.js";
 import { redactSecrets, runProgramWithMocks, type CapturedResource } from "./lib/mock-program.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-interface Options { stack: string; target?: string; config: string[]; configFile?: string; json?: boolean }
+interface Options { stack: string; target?: string; config: string[]; configFile?: string; json?: boolean; manifests?: boolean }
 
 /** The package a resource belongs to: its `iron/package` label, else the package its name starts with (blocks are named so). */
 function packageOf(resource: CapturedResource, packages: PackageId[]): PackageId | "shared" {
@@ -59,6 +60,14 @@ async function plan(opts: Options): Promise<number> {
   const changed = Object.fromEntries(Object.keys(iron).filter((k) => JSON.stringify(iron[k]) !== JSON.stringify(file.iron[k])).map((k) => [k, iron[k]]));
   const result = await runProgramWithMocks({ root, stack: opts.stack, overrides: changed });
   const warnings = result.warnings ?? [];
+  if (opts.manifests) {
+    if (result.outputs.target !== "kubernetes") {
+      process.stderr.write(`error: --manifests renders Kubernetes objects; stack ${opts.stack} deploys to target ${String(result.outputs.target)} (add --target kubernetes)\n`);
+      return 2;
+    }
+    process.stdout.write(kubernetesManifests(result.resources));
+    return 0;
+  }
   const order = (result.outputs.installOrder ?? []) as PackageId[];
   // Secrets stay out of what plan prints (generated ones are mock values here, but a --config value may be real).
   const resources = result.resources.map((r) => ({ type: r.type, name: r.name, package: packageOf(r, order), inputs: redactSecrets(r.inputs) as Record<string, unknown> }));
@@ -90,6 +99,7 @@ const cli = new Command("plan")
   .option("--config <key=value>", "set a config value as `pulumi config set [--path]` would (iron: optional; dotted paths into maps); repeatable", (pair: string, all: string[]) => [...all, pair], [])
   .option("--config-file <yaml>", "lay a YAML file of keys over the stack file (shaped like a stack file's config: section); --config wins over it")
   .option("--json", "print one JSON document for scripts")
+  .option("--manifests", "kubernetes target: print the Kubernetes objects as YAML for review (secret values shown as [secret])")
   .addHelpText("after", [
     "",
     "Values are validated exactly like the stack file's (infra/config.ts): a bad one names the key and",
@@ -100,6 +110,7 @@ const cli = new Command("plan")
     "  $ npm run plan -- --stack sandbox-only --target aws --json",
     "  $ npm run plan -- --stack agent-only --config agentBudget=25 --config iron:sandboxNodes.count=2",
     "  $ npm run plan -- --stack panel-clis --config-file my-settings.yaml",
+    "  $ npm run plan -- --stack full-platform --target kubernetes --manifests > manifests.yaml",
   ].join("\n"))
   .exitOverride();
 

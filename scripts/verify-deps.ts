@@ -18,6 +18,7 @@ import { readStackFile } from "../infra/stack-file.js";
 import { preflightChecks, summarize } from "./preflight/checks.js";
 import { formatMatrix, matrixReport } from "./preflight/matrix.js";
 import { probeArtifacts, probeControlPanel, probeHost, probePostgres, probeRedis } from "./preflight/probes.js";
+import { probeCluster } from "./preflight/kubernetes-probe.js";
 import { formatChecks } from "./preflight/report.js";
 import type { ServiceFacts } from "./preflight/facts.js";
 import { OutputsError, readOutputs } from "./postflight/outputs.js";
@@ -58,16 +59,17 @@ async function preflight(opts: PreflightOptions): Promise<number> {
 
   if (!opts.json) process.stderr.write(`preflight: probing this host for stack ${opts.stack}…\n`);
   const panelUrl = report.config?.controlPanelUrl;
-  const [host, postgres, redis, controlPanel] = await Promise.all([
+  const [host, postgres, redis, controlPanel, cluster] = await Promise.all([
     probeHost(root),
     opts.databaseUrl ? probePostgres(opts.databaseUrl) : undefined,
     opts.redisUrl ? probeRedis(opts.redisUrl) : undefined,
     panelUrl ? probeControlPanel(panelUrl) : undefined,
+    report.config?.target === "kubernetes" ? probeCluster(report.config.kubernetes) : undefined,
   ]);
   const services: ServiceFacts = { postgres, redis, controlPanel };
   const checks = preflightChecks({
     stack: opts.stack, stackFile: relative(process.cwd(), file.path), report, host, services,
-    artifacts: probeArtifacts(root, report.packages),
+    artifacts: probeArtifacts(root, report.packages), cluster,
   });
   const summary = summarize(checks);
   if (opts.json) {

@@ -31,6 +31,8 @@ export interface CapturedResource {
   parent?: string;
   dependencies?: string[];
   propertyDependencies?: Record<string, string[]>;
+  /** The provider instance that manages it (`<urn>::<id>`), when it is not the default one. */
+  provider?: string;
 }
 
 export interface MockRun {
@@ -156,7 +158,7 @@ export function recordingMocks(stack: string, resources: CapturedResource[], sta
       const kept = state?.[urn];
       const outputs = kept && JSON.stringify(kept.inputs) === JSON.stringify(inputs) ? kept.outputs : { ...inputs, ...providerOutputs(args.type, args.name, inputs) };
       if (state) state[urn] = { inputs, outputs };
-      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs, outputs });
+      resources.push({ type: args.type, name: args.name, urn, custom: args.custom ?? true, inputs, outputs, ...(args.provider ? { provider: args.provider } : {}) });
       return { id: idOf(args.type, args.name, outputs), state: outputs };
     },
     call(args) {

@@ -5,7 +5,8 @@
  */
 import { PACKAGES, requirement, type PackageId } from "../../infra/catalog.js";
 import { DEFAULT_IMAGES, type ConfigReport, type IronConfig } from "../../infra/config.js";
-import type { ArtifactFacts, HostFacts, ServiceFacts } from "./facts.js";
+import type { ArtifactFacts, ClusterFacts, HostFacts, ServiceFacts } from "./facts.js";
+import { clusterChecks } from "./kubernetes-checks.js";
 import { imageTag, satisfies } from "./versions.js";
 
 export type Status = "ok" | "warn" | "fail";
@@ -26,6 +27,8 @@ export interface PreflightInput {
   host: HostFacts;
   services: ServiceFacts;
   artifacts: ArtifactFacts;
+  /** What the cluster reported (kubernetes target only). */
+  cluster?: ClusterFacts;
 }
 
 export function preflightChecks(input: PreflightInput): Check[] {
@@ -35,6 +38,7 @@ export function preflightChecks(input: PreflightInput): Check[] {
   const config = report.config;
   const packages = new Set(report.packages);
   checks.push(nodeCheck(input.host), pulumiCheck(input.host), ...targetChecks(config, input.host));
+  if (config.target === "kubernetes" && input.cluster) checks.push(...clusterChecks(config, packages, input.cluster));
   if (hostRunsSandbox(config, packages)) checks.push(...sandboxHostChecks(input.host));
   checks.push(...serviceChecks(config, packages, input.services));
   checks.push(...artifactChecks(report.packages, input.artifacts));
@@ -87,13 +91,16 @@ function targetChecks(config: IronConfig, host: HostFacts): Check[] {
         required: "a Docker engine answering `docker version`",
         hint: host.docker.found ? undefined : "install Docker (apt-get install docker.io) and start it (systemctl start docker), or set DOCKER_HOST",
       }];
-    case "kubernetes":
+    case "kubernetes": {
+      // iron:kubernetes.context names the context; without it the kubeconfig's current one is used.
+      const context = config.kubernetes.context ?? host.kubectl.context;
       return [{
-        id: "kubectl", title: "kubectl and a current context", status: host.kubectl.found && host.kubectl.context ? "ok" : "fail",
-        found: host.kubectl.found ? (host.kubectl.context ? `context ${host.kubectl.context}` : "kubectl found, no current context") : "kubectl not found",
+        id: "kubectl", title: "kubectl and a current context", status: host.kubectl.found && context ? "ok" : "fail",
+        found: host.kubectl.found ? (context ? `context ${context}` : "kubectl found, no current context") : "kubectl not found",
         required: "kubectl on PATH with a current context",
-        hint: host.kubectl.found && host.kubectl.context ? undefined : "install kubectl and select a cluster: kubectl config use-context <name> (or set KUBECONFIG)",
+        hint: host.kubectl.found && context ? undefined : "install kubectl and select a cluster: kubectl config use-context <name> (or set KUBECONFIG, or iron:kubernetes.context)",
       }];
+    }
     case "aws":
       return [{
         id: "aws-credentials", title: "AWS credentials", status: host.aws.credentials ? "ok" : "fail",

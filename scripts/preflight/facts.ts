@@ -42,3 +42,16 @@ export interface ServiceFacts {
 
 /** Package id → artifact present on disk. */
 export type ArtifactFacts = Partial<Record<string, boolean>>;
+
+/** What the cluster of a kubernetes stack reported through kubectl (each part absent when it could not be asked). */
+export interface ClusterFacts {
+  /** The context asked (iron:kubernetes.context, else the kubeconfig's current one). */
+  context?: string;
+  /** Why nothing could be asked (no kubectl, the API server did not answer, no credentials). */
+  unreachable?: string;
+  serverVersion?: string;
+  nodes?: { name: string; kernel: string; labels: Record<string, string> }[];
+  nodesError?: string;
+  storageClasses?: { name: string; isDefault: boolean }[];
+  storageClassesError?: string;
+}
