@@ -73,6 +73,11 @@ export const kubernetesSettings = z
     nodeFeatureDiscovery: z.boolean().default(false),
     /** A dedicated sandbox pool: sandbox pods tolerate this taint (the operator taints those nodes). */
     sandboxTaint: taint.optional(),
+    /**
+     * How Prometheus finds the panel's and the runtime's /metrics: `annotations` (prometheus.io/* on the pods),
+     * `serviceMonitor` (a ServiceMonitor each; needs the Prometheus Operator's CRD in the cluster), or `off`.
+     */
+    metrics: z.enum(["annotations", "serviceMonitor", "off"]).default("annotations"),
     /** Where the Agent Runtime may connect on port 443 (LLM providers); private ranges are always excluded. */
     llmEgressCidrs: z.array(z.cidrv4({ error: "must be an IPv4 CIDR such as 0.0.0.0/0" })).min(1).default(["0.0.0.0/0"]),
   })

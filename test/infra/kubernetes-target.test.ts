@@ -256,6 +256,60 @@ describe("iron:kubernetes settings", async () => {
   }, 120_000);
 });
 
+describe("Prometheus scraping on kubernetes (iron:kubernetes.metrics)", async () => {
+  const [annotated, monitored, off] = await Promise.all([
+    runStack("full-platform", { ...K8S, agentToken: TOKEN }),
+    runStack("full-platform", { ...K8S, agentToken: TOKEN, kubernetes: { metrics: "serviceMonitor" } }),
+    runStack("full-platform", { ...K8S, agentToken: TOKEN, kubernetes: { metrics: "off" } }),
+  ]);
+  const template = (run: typeof annotated, kind: string, name: string) =>
+    (named(run, kind, name).spec as { template: { metadata: { annotations?: Record<string, string> }; spec: { containers: { env?: { name: string; value?: string }[] }[] } } }).template;
+  const servicePorts = (run: typeof annotated, name: string) => (named(run, "Service", name).spec as { ports: { name: string; port: number }[] }).ports;
+
+  it("by default: scrape annotations, the panel's own unauthenticated metrics port, the runtime's own port", () => {
+    expect(template(annotated, "Deployment", "control-panel").metadata.annotations).toEqual({ "prometheus.io/scrape": "true", "prometheus.io/port": "9464", "prometheus.io/path": "/metrics" });
+    expect(template(annotated, "StatefulSet", "agent-runtime").metadata.annotations).toMatchObject({ "prometheus.io/port": "8787" });
+    expect(template(annotated, "Deployment", "control-panel").spec.containers[0]!.env).toEqual(expect.arrayContaining([{ name: "IRON_METRICS_PORT", value: "9464" }]));
+    expect(servicePorts(annotated, "control-panel")).toEqual([{ name: "http", port: 3000, targetPort: 3000, protocol: "TCP" }, { name: "metrics", port: 9464, targetPort: 9464, protocol: "TCP" }]);
+    expect(objectsOf(annotated, "ServiceMonitor")).toEqual([]);
+  });
+
+  it("the panel's metrics port is open to the cluster (Prometheus in another namespace), never to clients outside it", () => {
+    const cluster: Cluster = { policies: policies(annotated), namespaces: { monitoring: {} } };
+    const prometheus: Pod = { kind: "pod", namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" }, ip: "10.244.2.2" };
+    const panel = podOf(annotated, "Deployment", "control-panel", "10.244.0.10");
+    const runtime = podOf(annotated, "StatefulSet", "agent-runtime", "10.244.0.15");
+    expect(allowed(cluster, prometheus, panel, 9464, "TCP")).toBe(true);
+    expect(allowed(cluster, prometheus, runtime, 8787, "TCP")).toBe(true);
+    expect(allowed(cluster, { kind: "external", ip: "203.0.113.10" }, panel, 9464, "TCP")).toBe(false);
+  });
+
+  it("serviceMonitor: a ServiceMonitor per service, on a port its Service names, valid against the operator's schema", () => {
+    const monitors = objectsOf(monitored, "ServiceMonitor");
+    expect(monitors.map(nameOf).sort()).toEqual(["agent-runtime-metrics", "control-panel-metrics"]);
+    for (const m of monitors) {
+      expect(validateObject("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", m)).toEqual([]);
+      const spec = m.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
+      const service = nameOf(m).replace(/-metrics$/, "");
+      expect((named(monitored, "Service", service).metadata as { labels: Record<string, string> }).labels).toMatchObject(spec.selector.matchLabels);
+      expect(servicePorts(monitored, service).map((p) => p.name)).toContain(spec.endpoints[0]!.port);
+      expect(spec.endpoints[0]!.path).toBe("/metrics");
+    }
+    expect(template(monitored, "Deployment", "control-panel").metadata.annotations).toBeUndefined();
+  });
+
+  it("off: no annotations, no ServiceMonitor, no metrics port, the panel's /metrics stays admin-only", () => {
+    expect(template(off, "Deployment", "control-panel").metadata.annotations).toBeUndefined();
+    expect(objectsOf(off, "ServiceMonitor")).toEqual([]);
+    expect(servicePorts(off, "control-panel").map((p) => p.name)).toEqual(["http"]);
+    expect(template(off, "Deployment", "control-panel").spec.containers[0]!.env?.map((e) => e.name)).not.toContain("IRON_METRICS_PORT");
+  });
+
+  it("a bad value names the key and the allowed values", async () => {
+    await expect(failStack("full-platform", { ...K8S, agentToken: TOKEN, kubernetes: { metrics: "pull" } })).resolves.toMatch(/kubernetes\.metrics.*annotations.*serviceMonitor.*off/s);
+  });
+});
+
 describe("the stack files", () => {
   it("document every iron:kubernetes key", () => {
     for (const stack of STACK_NAMES) {

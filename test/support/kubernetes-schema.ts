@@ -15,9 +15,12 @@ import * as batch from "kubernetes-models/batch/v1";
 import * as networking from "kubernetes-models/networking.k8s.io/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
+import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 
 const require = createRequire(import.meta.url);
 const modelsRoot = dirname(require.resolve("kubernetes-models/package.json"));
+/** Custom resources' models come from their own packages (the Prometheus Operator's ServiceMonitor). */
+const MODEL_ROOTS: Record<string, string> = { "monitoring.coreos.com/v1": dirname(require.resolve("@kubernetes-models/prometheus-operator/package.json")) };
 
 export interface KubeObject {
   apiVersion: string;
@@ -38,6 +41,7 @@ interface ModelClass { new (data: unknown): { validate(): void } }
 const GROUPS: Record<string, Record<string, unknown>> = {
   v1: core, "apps/v1": apps, "autoscaling/v2": autoscaling, "batch/v1": batch,
   "networking.k8s.io/v1": networking, "policy/v1": policy, "rbac.authorization.k8s.io/v1": rbac,
+  "monitoring.coreos.com/v1": monitoring,
 };
 
 /** Problems with `object` (an empty list when it is valid). */
@@ -65,7 +69,7 @@ const OPTIONS: ts.CompilerOptions = { noEmit: true, moduleResolution: ts.ModuleR
 
 /** The declared interface of `kind` (e.g. IDeployment in kubernetes-models/apps/v1/Deployment.d.ts) and a checker that knows it. */
 function modelType(dir: string, kind: string): { checker: ts.TypeChecker; type: ts.Type } {
-  const file = join(modelsRoot, dir, `${kind}.d.ts`);
+  const file = join(MODEL_ROOTS[dir] ?? modelsRoot, dir, `${kind}.d.ts`);
   if (!program?.getSourceFile(file)) program = ts.createProgram([...(program?.getRootFileNames() ?? []), file], OPTIONS, undefined, program);
   const decl = program.getSourceFile(file)?.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === `I${kind}`);
   if (!decl) throw new Error(`no interface I${kind} in ${file}`);

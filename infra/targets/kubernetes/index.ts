@@ -14,6 +14,7 @@ import { hostFor } from "./ingress.js";
 import { namespaceDefaults } from "./network-policies.js";
 import { KubeSandboxNodes } from "./nodes.js";
 import { panelPoolSize } from "./pool.js";
+import { metricsPortOf, panelMetricsEnv } from "./metrics.js";
 import { KubeService } from "./service.js";
 import { KubeStaticSite } from "./site.js";
 
@@ -46,8 +47,9 @@ export function createKubernetesTarget(ctx: TargetContext): Target {
         ...args,
         deployment,
         host: args.internetFacing === false ? undefined : hostFor(args.name, config.domain),
-        ...(panel ? { autoscale: settings.panelReplicas, extraEnv: { IRON_DB_POOL_MAX: String(panelPoolSize(settings)) } } : {}),
+        ...(panel ? { autoscale: settings.panelReplicas, extraEnv: { IRON_DB_POOL_MAX: String(panelPoolSize(settings)), ...panelMetricsEnv(settings) } } : {}),
         ...(args.package === "agent-runtime" ? { internetEgressCidrs: settings.llmEgressCidrs } : {}),
+        metricsPort: metricsPortOf(args.package, args.port, settings),
       }, opts);
     },
     staticSite: (args) => new KubeStaticSite(args.name, { ...args, deployment, nginxImage: images.nginx ?? DEFAULT_IMAGES.nginx }, opts),

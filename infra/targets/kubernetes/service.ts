@@ -6,6 +6,7 @@ import { kubeImage } from "./image.js";
 import { publicUrl, publish } from "./ingress.js";
 import { migrationJob } from "./migration-job.js";
 import { allowFlows, egressTo, ingressFrom, internetEgress, isReachable, type Audience, type Reachable } from "./network-policies.js";
+import { METRICS_PORT_NAME, scrapeAnnotations, serviceMonitor } from "./metrics.js";
 import { httpProbes } from "./probes.js";
 import { RESOURCES } from "./resources.js";
 import { podEnvironment } from "./secrets.js";
@@ -24,6 +25,8 @@ export interface KubeServiceArgs extends ServiceArgs {
   internetEgressCidrs?: string[];
   /** The DNS name an Ingress publishes it under (iron:domain). */
   host?: string;
+  /** Where Prometheus scrapes /metrics: the service's port, or a port of its own (named `metrics`). */
+  metricsPort?: number;
 }
 
 /**
@@ -49,12 +52,16 @@ export class KubeService extends pulumi.ComponentResource implements Service, Re
     const environment = podEnvironment(this, deployment, pkg, name, { ...args.env, ...args.extraEnv }, args.secretEnv);
     const { volumes, mounts } = scratch({ tmp: "/tmp" });
     const ports = [args.port, ...(args.extraPorts ?? [])];
+    // A metrics port of its own is one more named port; on a port already served it is that port's name.
+    const metricsOwnPort = args.metricsPort !== undefined && !ports.includes(args.metricsPort) ? args.metricsPort : undefined;
+    const portNames = ports.map((_, i) => (i === 0 ? "http" : `http-${i}`));
+    const named = [...ports.map((port, i) => ({ name: portNames[i]!, port })), ...(metricsOwnPort ? [{ name: METRICS_PORT_NAME, port: metricsOwnPort }] : [])];
     const container: Container = {
       name,
       image: image.ref,
       imagePullPolicy: "IfNotPresent",
       ...(args.command ? { args: args.command } : {}),
-      ports: ports.map((containerPort, i) => ({ name: i === 0 ? "http" : `http-${i}`, containerPort, protocol: "TCP" })),
+      ports: named.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
       env: environment.env,
       resources: RESOURCES[pkg === "control-panel" ? "control-panel" : "agent-runtime"],
       securityContext: containerSecurity(),
@@ -73,8 +80,9 @@ export class KubeService extends pulumi.ComponentResource implements Service, Re
       }));
     }
 
+    const annotations = scrapeAnnotations(deployment.settings, args.metricsPort);
     const template = {
-      metadata: { labels: labelsFor(pkg, name, "server") },
+      metadata: { labels: labelsFor(pkg, name, "server"), ...(Object.keys(annotations).length ? { annotations } : {}) },
       spec: {
         ...pod,
         terminationGracePeriodSeconds: 30,
@@ -133,8 +141,11 @@ export class KubeService extends pulumi.ComponentResource implements Service, Re
     }, { parent: this, dependsOn: [deployment.namespaceResource] });
     new k8s.core.v1.Service(name, {
       metadata,
-      spec: { type: "ClusterIP", selector, ports: ports.map((port, i) => ({ name: i === 0 ? "http" : `http-${i}`, port, targetPort: port, protocol: "TCP" })) },
+      spec: { type: "ClusterIP", selector, ports: named.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: "TCP" })) },
     }, { parent: this, dependsOn: [deployment.namespaceResource] });
+    if (args.metricsPort !== undefined) {
+      serviceMonitor(this, deployment, pkg, name, metricsOwnPort ? METRICS_PORT_NAME : portNames[ports.indexOf(args.metricsPort)]!);
+    }
 
     const internetFacing = args.internetFacing ?? args.public;
     const audience: Audience = !args.public ? "namespace" : internetFacing ? "anyone" : "cluster";
@@ -143,7 +154,8 @@ export class KubeService extends pulumi.ComponentResource implements Service, Re
       pkg,
       // Every pod of the service, its predecessor's too (migrations reach the database).
       selector: podsOf(name),
-      ingress: ports.map((port) => ingressFrom(audience, port)),
+      // The metrics port of its own: Prometheus, wherever it runs in the cluster.
+      ingress: [...ports.map((port) => ingressFrom(audience, port)), ...(metricsOwnPort ? [ingressFrom("cluster", metricsOwnPort)] : [])],
       egress: [...reaches.map(egressTo), ...(args.internetEgressCidrs ? [internetEgress(args.internetEgressCidrs)] : [])],
     }, this);
 
