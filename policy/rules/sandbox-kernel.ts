@@ -15,8 +15,13 @@ import { isPodWorkload, podSpec } from "../lib/workloads";
 const KERNEL = requirement("linux-kernel");
 /** The tag on a sandbox launch template naming the kernel series its image ships (infra/targets/aws/ami.ts). */
 export const KERNEL_TAG = "iron:kernel";
-/** Node labels that certify a kernel feature the sandbox needs (set by whoever prepares the nodes). */
-const KERNEL_LABEL = /kernel|landlock/i;
+/**
+ * Node labels that certify a kernel feature the sandbox needs: NFD's kernel labels, or the kubernetes target's
+ * `iron.dev/sandbox-ready`, which its labeller sets only where the sandbox's own probe passed (Landlock active).
+ */
+const KERNEL_LABEL = /kernel|landlock|sandbox-ready/i;
+/** The kubernetes target's node labeller probes every node by design (it is what certifies them): not a sandbox workload. */
+const LABELLER_COMPONENT = "labeller";
 
 export const sandboxKernel: ResourceValidationPolicy = {
   name: "iron-sandbox-kernel",
@@ -25,7 +30,9 @@ export const sandboxKernel: ResourceValidationPolicy = {
     if (packageOf(props) !== "sandbox") return;
     if (type === "aws:ec2/launchTemplate:LaunchTemplate") checkLaunchTemplate(props, report);
     else if (type === "docker:index/container:Container") checkDockerNode(props, report);
-    else if (isPodWorkload(type)) checkPod(podSpec(type, props), report);
+    else if (isPodWorkload(type) && asRecord(asRecord(props.metadata).labels)["app.kubernetes.io/component"] !== LABELLER_COMPONENT) {
+      checkPod(podSpec(type, props), report);
+    }
   },
 };
 
