@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { staticSiteImage } from "../static-site-image.js";
 import type { StaticSite, StaticSiteArgs } from "../target.js";
 import { dockerImage } from "./image.js";
 
@@ -12,7 +13,7 @@ export interface DockerStaticSiteArgs extends StaticSiteArgs {
   root: string;
 }
 
-const EMPTY = "infra/targets/docker/empty";
+
 
 /** nginx serving the built site and /downloads, with the deploy-time settings written to /settings.json. */
 export class DockerStaticSite extends pulumi.ComponentResource implements StaticSite {
@@ -22,13 +23,7 @@ export class DockerStaticSite extends pulumi.ComponentResource implements Static
 
   constructor(name: string, args: DockerStaticSiteArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("iron:docker:StaticSite", name, {}, opts);
-    const image = dockerImage(`${name}-image`, {
-      kind: "build",
-      repository: "static-site",
-      context: ".",
-      dockerfile: "infra/targets/docker/static-site.Dockerfile",
-      args: { NGINX_IMAGE: args.nginxImage, SITE_DIR: args.siteDir ?? EMPTY, DOWNLOADS_DIR: args.downloadsDir ?? EMPTY },
-    }, args.root, this);
+    const image = dockerImage(`${name}-image`, staticSiteImage(args.nginxImage, args.siteDir, args.downloadsDir), args.root, this);
     const settings = pulumi.output(args.settings).apply((s) => JSON.stringify(s, null, 2));
     const container = new docker.Container(name, {
       name: `${args.prefix}-${name}`,

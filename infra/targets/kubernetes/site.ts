@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { staticSiteImage } from "../static-site-image.js";
 import type { StaticSite, StaticSiteArgs } from "../target.js";
 import { labelsFor, metadataFor, podsOf, selectorFor, type KubeDeployment } from "./context.js";
 import { kubeImage } from "./image.js";
@@ -16,7 +17,6 @@ export interface KubeStaticSiteArgs extends StaticSiteArgs {
 }
 
 /** The docker target's static host image (nginx, the site and /downloads with SHA256SUMS). */
-const EMPTY = "infra/targets/docker/empty";
 const PORT = 8080;
 
 /**
@@ -34,13 +34,7 @@ export class KubeStaticSite extends pulumi.ComponentResource implements StaticSi
     const { deployment } = args;
     const pkg = args.siteDir ? "marketing-site" : "cli";
     const selector = selectorFor(name);
-    const image = kubeImage(`${name}-image`, {
-      kind: "build",
-      repository: "static-site",
-      context: ".",
-      dockerfile: "infra/targets/docker/static-site.Dockerfile",
-      args: { NGINX_IMAGE: args.nginxImage, SITE_DIR: args.siteDir ?? EMPTY, DOWNLOADS_DIR: args.downloadsDir ?? EMPTY },
-    }, deployment.root, deployment.settings.registry, this);
+    const image = kubeImage(`${name}-image`, staticSiteImage(args.nginxImage, args.siteDir, args.downloadsDir), deployment.root, deployment.settings.registry, this);
     const settings = pulumi.output(args.settings).apply((s) => JSON.stringify(s, null, 2));
     const configMap = new k8s.core.v1.ConfigMap(`${name}-settings`, {
       metadata: metadataFor(deployment, pkg, `${name}-settings`, "settings"),
