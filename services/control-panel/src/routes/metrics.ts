@@ -11,7 +11,8 @@ import type { PanelMetrics } from "../metrics.js";
  * IRON_METRICS_PORT set, metrics are served there instead, and the main port answers 404 here.
  */
 export function registerMetricsRoute(app: FastifyInstance, ctx: Context): void {
-  app.get("/metrics", { config: { rateLimit: false } }, async (req, reply) => {
+  // Prometheus text, not part of the JSON API: left out of /openapi.json like the dashboard's files.
+  app.get("/metrics", { schema: { hide: true }, config: { rateLimit: false } }, async (req, reply) => {
     if (ctx.config.metricsListen) {
       throw new HttpError(404, "not_found", `metrics are served on the metrics port (IRON_METRICS_PORT=${ctx.config.metricsListen.port}), not here`);
     }
