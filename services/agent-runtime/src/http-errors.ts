@@ -27,3 +27,14 @@ export function forwardableHeaders(headers: Iterable<[string, string | string[] 
   }
   return out;
 }
+
+/** `forwardableHeaders` for a headers object whose names are already lower-case (Node's and undici's), without copying it into entries first. */
+export function forwardableHeaderObject(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key in headers) {
+    const value = headers[key];
+    if (value === undefined || HOP_BY_HOP.has(key)) continue;
+    out[key] = typeof value === "string" ? value : value.join(", ");
+  }
+  return out;
+}

@@ -17,6 +17,13 @@ export class Prices {
     return findPrice(this.table, model) ?? this.fallback;
   }
 
+  /** The model's price and its metrics label in one lookup; undefined as for `lookup`. */
+  resolve(model: string): { price: ModelPrice; label: string } | undefined {
+    const name = findPriceName(this.table, model);
+    if (name !== undefined) return { price: this.table[name]!, label: name };
+    return this.fallback && { price: this.fallback, label: "other" };
+  }
+
   /** A bounded name for metrics: the price table's name of the model, or `other` (whatever the agent sent). */
   label(model: string): string {
     return findPriceName(this.table, model) ?? "other";

@@ -1,16 +1,20 @@
 import { randomUUID } from "node:crypto";
+import type { EventEmitter } from "node:events";
 import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
 import { costMicros, type ModelPrice, type TelemetryEvent, type TokenUsage } from "@iron/protocol";
 import type { EndpointRoute } from "./endpoints.js";
 import { BadRequestError, readRequestShape } from "./request-shape.js";
 import { estimateMicros } from "./estimate.js";
-import { mergeUsage, normalizeUsage, SseUsageScanner, type RawUsage } from "./usage.js";
-import { errorBody, forwardableHeaders, type ErrorAnswer } from "./http-errors.js";
+import { mergeAnswerUsage, normalizeUsage, SseUsageScanner, type RawUsage } from "./usage.js";
+import { errorBody, forwardableHeaderObject, type ErrorAnswer } from "./http-errors.js";
 import type { Budget } from "./budget.js";
 import type { Prices } from "./prices.js";
-import type { Store, LedgerRow } from "./state/store.js";
+import type { Store, SettledCall } from "./state/store.js";
 import type { CallOutcome, CallReport } from "./metrics.js";
+
+/** Fires when the agent goes away: an AbortSignal, or any emitter of `abort` with an `aborted` flag (cheaper per call). */
+export type CallSignal = AbortSignal | (EventEmitter & { readonly aborted: boolean });
 
 /** One LLM call on its way upstream: where to, with which headers (credentials already in place) and body. */
 export interface ProxyCall {
@@ -18,9 +22,10 @@ export interface ProxyCall {
   /** The upstream's origin (`https://api.openai.com`) and the path with any query (`/v1/chat/completions?…`). */
   origin: string;
   path: string;
+  /** The headers for the upstream, lower-case names; the proxy sets content-type and accept-encoding in it. */
   headers: Record<string, string>;
   body: Buffer;
-  signal?: AbortSignal;
+  signal?: CallSignal;
 }
 
 /** What goes back to the agent. A streamed body is relayed chunk by chunk; iterate it to the end (or `return()` it) to settle the call. */
@@ -60,14 +65,16 @@ interface CallRecord {
   ts: string;
   route: EndpointRoute;
   model: string;
+  /** The model's metrics label (its price-table name, or `other`). */
+  label: string;
   price: ModelPrice;
   reserved: number;
+  /** What remained of the budget once this call reserved (the agent sees it in a header). */
+  remaining: number;
   started: number;
-  /** The pending ledger row, once written. */
-  ledgerId?: number;
   /** When the request went upstream, and how long the upstream took (until its answer was read). */
-  upstreamAt?: number;
-  upstreamMs?: number;
+  upstreamAt: number | undefined;
+  upstreamMs: number | undefined;
 }
 
 /** Enforces the budget around one call: refuse, reserve, forward, relay, settle. */
@@ -83,8 +90,8 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
     if (err instanceof BadRequestError) return rejected(ctx, call, { status: 400, code: "bad_request", message: err.message });
     throw err;
   }
-  const price = ctx.prices.lookup(shape.model);
-  if (!price) {
+  const priced = ctx.prices.resolve(shape.model);
+  if (!priced) {
     return rejected(ctx, call, {
       status: 400,
       code: "unknown_model",
@@ -93,38 +100,40 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
     });
   }
 
-  const estimate = estimateMicros(price, shape);
-  const rec: CallRecord = { eventId: randomUUID(), ts: new Date().toISOString(), route: call.route, model: shape.model, price, reserved: estimate, started };
+  const estimate = estimateMicros(priced.price, shape);
+  const rec: CallRecord = {
+    eventId: randomUUID(), ts: new Date().toISOString(), route: call.route, model: shape.model, label: priced.label, price: priced.price,
+    reserved: estimate, remaining: 0, started, upstreamAt: undefined, upstreamMs: undefined,
+  };
 
   if (!ctx.budget.tryReserve(estimate)) return refuseOverBudget(ctx, rec);
-  rec.ledgerId = ctx.store.insertPending({
-    event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, type: "llm_call", provider: rec.route.provider,
-    endpoint: rec.route.endpoint, model: rec.model, reserved_micros: estimate,
-  });
-  const ironHeaders = budgetHeaders(ctx, rec);
+  rec.remaining = ctx.budget.remainingMicros;
+  try {
+    ctx.store.reserve({ event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, provider: rec.route.provider, endpoint: rec.route.endpoint, model: rec.model, reserved_micros: estimate });
+  } catch (err) {
+    // Without its reservation on disk a crash could lose the call: it does not go upstream.
+    ctx.budget.settle(estimate, 0);
+    ctx.log.error({ err: (err as Error).message }, "cannot write the call journal");
+    return answer({ status: 500, code: "state_unwritable", message: `the runtime could not record the call in its state dir, so it did not forward it: ${(err as Error).message}` });
+  }
 
+  const headers = call.headers;
+  headers["content-type"] = "application/json";
+  headers["accept-encoding"] = "identity";
   let upstream: Dispatcher.ResponseData;
   rec.upstreamAt = performance.now();
   try {
-    upstream = await ctx.upstream.request({
-      origin: call.origin,
-      path: call.path,
-      method: "POST",
-      headers: { ...call.headers, "content-type": "application/json", "accept-encoding": "identity" },
-      body: shape.body,
-      signal: call.signal,
-    });
+    upstream = await ctx.upstream.request({ origin: call.origin, path: call.path, method: "POST", headers, body: shape.body, signal: call.signal });
   } catch (err) {
     // Unreachable upstream: nothing was billed. The agent hanging up mid-request: the provider may have billed it.
     const agentLeft = call.signal?.aborted === true;
     settle(ctx, rec, { status: agentLeft ? 499 : 502, usage: undefined, complete: false, failed: !agentLeft });
-    return answer({ status: 502, code: "upstream_unreachable", message: `the ${rec.route.provider} upstream could not be reached: ${(err as Error).message}` }, ironHeaders);
+    return answer({ status: 502, code: "upstream_unreachable", message: `the ${rec.route.provider} upstream could not be reached: ${(err as Error).message}` }, budgetHeaders(ctx, rec));
   }
 
-  const headers = { ...forwardableHeaders(Object.entries(upstream.headers)), ...ironHeaders };
   const isStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
   if (isStream && upstream.statusCode < 400) {
-    return { status: upstream.statusCode, headers, body: relay(ctx, rec, upstream) };
+    return { status: upstream.statusCode, headers: answerHeaders(ctx, rec, upstream), body: relay(ctx, rec, upstream) };
   }
 
   const failed = upstream.statusCode >= 400;
@@ -134,18 +143,15 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
     rec.upstreamMs = performance.now() - rec.upstreamAt;
   } catch (err) {
     settle(ctx, rec, { status: upstream.statusCode, usage: undefined, complete: false, failed });
-    return answer({ status: 502, code: "upstream_failed", message: `the ${rec.route.provider} upstream broke off its answer: ${(err as Error).message}` }, ironHeaders);
+    return answer({ status: 502, code: "upstream_failed", message: `the ${rec.route.provider} upstream broke off its answer: ${(err as Error).message}` }, budgetHeaders(ctx, rec));
   }
   const raw: RawUsage = {};
-  try {
-    mergeUsage(raw, JSON.parse(body.toString("utf8")));
-  } catch {
-    /* not JSON: the agent gets it as it is; the call is charged its reservation when it claims success */
-  }
+  mergeAnswerUsage(raw, body.toString("utf8"));
   const cost = settle(ctx, rec, { status: upstream.statusCode, usage: normalizeUsage(rec.route.provider, raw), complete: true, failed });
-  headers["content-length"] = String(body.length);
-  headers["x-iron-cost-micros"] = String(cost);
-  return { status: upstream.statusCode, headers, body };
+  const out = answerHeaders(ctx, rec, upstream);
+  out["content-length"] = String(body.length);
+  out["x-iron-cost-micros"] = String(cost);
+  return { status: upstream.statusCode, headers: out, body };
 }
 
 async function* relay(ctx: CallContext, rec: CallRecord, upstream: Dispatcher.ResponseData): AsyncGenerator<Uint8Array> {
@@ -185,13 +191,19 @@ function refuseOverBudget(ctx: CallContext, rec: CallRecord): ProxyResult {
 }
 
 function budgetHeaders(ctx: CallContext, rec: CallRecord): Record<string, string> {
-  const headers: Record<string, string> = {
-    "x-iron-event-id": rec.eventId,
-    "x-iron-budget-remaining-micros": String(ctx.budget.remainingMicros),
-  };
-  if (ctx.budget.usedFraction >= WARN_AT_FRACTION) {
-    headers["x-iron-budget-warning"] = `${Math.floor(ctx.budget.usedFraction * 100)}% of the token's budget is spent or reserved`;
-  }
+  return withBudgetHeaders(ctx, rec, {});
+}
+
+/** The upstream's answer headers worth passing on, with the runtime's own. */
+function answerHeaders(ctx: CallContext, rec: CallRecord, upstream: Dispatcher.ResponseData): Record<string, string> {
+  return withBudgetHeaders(ctx, rec, forwardableHeaderObject(upstream.headers));
+}
+
+function withBudgetHeaders(ctx: CallContext, rec: CallRecord, headers: Record<string, string>): Record<string, string> {
+  headers["x-iron-event-id"] = rec.eventId;
+  headers["x-iron-budget-remaining-micros"] = String(rec.remaining);
+  const used = ctx.budget.usedFraction;
+  if (used >= WARN_AT_FRACTION) headers["x-iron-budget-warning"] = `${Math.floor(used * 100)}% of the token's budget is spent or reserved`;
   return headers;
 }
 
@@ -218,28 +230,27 @@ function settle(ctx: CallContext, rec: CallRecord, outcome: Outcome): number {
   const cost = charge(rec, outcome);
   const type: TelemetryEvent["type"] = outcome.refused ? "budget_exceeded" : outcome.failed ? "llm_error" : "llm_call";
   const elapsed = performance.now() - rec.started;
-  const latency = Math.round(elapsed);
-  const row: LedgerRow = {
-    id: rec.ledgerId, event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, type, provider: rec.route.provider, endpoint: rec.route.endpoint,
-    model: rec.model, state: "settled", reserved_micros: outcome.refused ? 0 : rec.reserved, cost_micros: cost,
+  const row: SettledCall = {
+    event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, type, provider: rec.route.provider, endpoint: rec.route.endpoint,
+    model: rec.model, reserved_micros: outcome.refused ? 0 : rec.reserved, cost_micros: cost,
     input_tokens: usage.input_tokens, cached_input_tokens: usage.cached_input_tokens, cache_write_input_tokens: usage.cache_write_input_tokens,
-    output_tokens: usage.output_tokens, latency_ms: latency, http_status: outcome.status,
+    output_tokens: usage.output_tokens, latency_ms: Math.round(elapsed), http_status: outcome.status,
   };
-  const event: TelemetryEvent | undefined = ctx.queueTelemetry ? telemetryEvent(row, exact || outcome.failed) : undefined;
+  const queued = ctx.queueTelemetry;
   const before = ctx.budget.spentMicros;
   if (!outcome.refused) ctx.budget.settle(rec.reserved, cost);
   const writeAt = ctx.report && performance.now();
-  ctx.store.settle(row, event);
+  ctx.store.settle(row, queued ? (exact || outcome.failed ? "reported" : "estimated") : undefined);
   if (ctx.report) {
     const outcomeLabel: CallOutcome = outcome.refused ? "refused" : outcome.failed ? "upstream_error" : "ok";
     const upstreamMs = rec.upstreamMs ?? (rec.upstreamAt === undefined ? undefined : performance.now() - rec.upstreamAt);
-    ctx.report({ provider: rec.route.provider, model: ctx.prices.label(rec.model), outcome: outcomeLabel, costMicros: cost, totalMs: elapsed, upstreamMs, ledgerWriteMs: performance.now() - writeAt! });
+    ctx.report({ provider: rec.route.provider, model: rec.label, outcome: outcomeLabel, costMicros: cost, totalMs: elapsed, upstreamMs, ledgerWriteMs: performance.now() - writeAt! });
   }
   const limit = ctx.budget.budgetMicros;
   if (before < limit * WARN_AT_FRACTION && ctx.budget.spentMicros >= limit * WARN_AT_FRACTION) {
     ctx.log.warn({ spent_micros: ctx.budget.spentMicros, budget_micros: limit }, `${WARN_AT_FRACTION * 100}% of the token's budget is spent`);
   }
-  ctx.onSettled(event !== undefined);
+  ctx.onSettled(queued);
   return cost;
 }
 
@@ -249,25 +260,4 @@ function charge(rec: CallRecord, outcome: Outcome): number {
   if (outcome.failed) return reported ?? 0;
   if (outcome.complete && reported !== undefined) return reported;
   return Math.max(rec.reserved, reported ?? 0);
-}
-
-export function telemetryEvent(row: LedgerRow, usageReported: boolean): TelemetryEvent {
-  return {
-    event_id: row.event_id,
-    ts: row.ts,
-    type: row.type,
-    provider: row.provider,
-    model: row.model,
-    input_tokens: row.input_tokens,
-    output_tokens: row.output_tokens,
-    cost_micros: row.cost_micros,
-    latency_ms: row.latency_ms,
-    attrs: {
-      endpoint: row.endpoint,
-      http_status: row.http_status,
-      cached_input_tokens: row.cached_input_tokens,
-      cache_write_input_tokens: row.cache_write_input_tokens,
-      usage: usageReported ? "reported" : "estimated",
-    },
-  };
 }

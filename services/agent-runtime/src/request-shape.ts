@@ -38,8 +38,9 @@ export function readRequestShape(endpoint: Endpoint, raw: Buffer): RequestShape 
   if (typeof req.model !== "string" || req.model.length === 0 || req.model.length > 200) {
     throw new BadRequestError('the request needs a "model" string');
   }
+  const model = req.model;
   const stream = req.stream === true;
-  const single = { model: req.model, stream, choices: 1, extraOutputTokens: 0, body: raw };
+  // Each case builds its shape in one literal: the call path creates one object per request, of one shape.
   switch (endpoint) {
     case "chat.completions": {
       // `n` multiplies the output the upstream bills, with or without a limit: it must be a count the estimate can use.
@@ -56,13 +57,13 @@ export function readRequestShape(endpoint: Endpoint, raw: Buffer): RequestShape 
         body = Buffer.from(JSON.stringify(req));
       }
       const outputLimit = largest(positiveInt(req.max_completion_tokens), positiveInt(req.max_tokens));
-      return { ...single, outputLimit, choices, extraOutputTokens, body };
+      return { model, stream, outputLimit, choices, extraOutputTokens, body };
     }
     case "responses":
-      return { ...single, outputLimit: positiveInt(req.max_output_tokens) };
+      return { model, stream, outputLimit: positiveInt(req.max_output_tokens), choices: 1, extraOutputTokens: 0, body: raw };
     case "embeddings":
-      return { ...single, stream: false, outputLimit: 0 };
+      return { model, stream: false, outputLimit: 0, choices: 1, extraOutputTokens: 0, body: raw };
     case "messages":
-      return { ...single, outputLimit: positiveInt(req.max_tokens) };
+      return { model, stream, outputLimit: positiveInt(req.max_tokens), choices: 1, extraOutputTokens: 0, body: raw };
   }
 }

@@ -12,7 +12,7 @@ import { TokenGuard, type Verification } from "./token-guard.js";
 import { PanelClient, PanelError } from "./panel-client.js";
 import { TelemetrySender, type TelemetryStatus } from "./telemetry.js";
 import { RuntimeMetrics } from "./metrics.js";
-import { proxyCall, telemetryEvent, type CallContext, type ProxyCall, type ProxyResult } from "./proxy-call.js";
+import { proxyCall, type CallContext, type ProxyCall, type ProxyResult } from "./proxy-call.js";
 
 /** What `GET /status` and `runtime.status()` report. Money in micro-USD. */
 export interface RuntimeStatus {
@@ -68,7 +68,7 @@ export class Runtime {
     const rememberedStatus = TokenStatus.safeParse(store.getMeta(metaStatus(tokenId)));
     this.guard = new TokenGuard(claims, rememberedStatus.success ? rememberedStatus.data : "active");
     this.queueTelemetry = panel !== undefined && config.telemetry;
-    this.recoverInterruptedCalls(tokenId);
+    this.recoverInterruptedCalls();
     const totals = store.totals(tokenId);
     const rememberedBudget = Number(store.getMeta(metaBudget(tokenId)) ?? NaN);
     this.budget = new Budget(Number.isSafeInteger(rememberedBudget) ? rememberedBudget : claims.budget_micros, totals.spent);
@@ -114,7 +114,7 @@ export class Runtime {
       if (err instanceof TokenError) throw new ConfigError(err.message);
       throw err;
     }
-    const store = new Store(config.stateDir);
+    const store = new Store(config.stateDir, (message) => log.error({ err: message }, "cannot move settled calls from the call journal into the ledger; they stay in the journal and the runtime retries"));
     const panel = config.controlPanelUrl ? new PanelClient(config.controlPanelUrl, config.token, config.telemetryTimeoutMs) : undefined;
     const runtime = new Runtime(config, log, store, prices, panel);
     try {
@@ -275,12 +275,13 @@ export class Runtime {
   }
 
   /** Calls that were in flight when a previous process died: charged their reservation, since the provider may have billed them. */
-  private recoverInterruptedCalls(tokenId: string): void {
-    for (const row of this.store.pendingCalls(tokenId)) {
-      const settled = { ...row, state: "settled" as const, cost_micros: row.reserved_micros };
-      this.store.settle(settled, this.queueTelemetry ? telemetryEvent(settled, false) : undefined);
-      this.log.warn({ event_id: row.event_id, cost_micros: row.reserved_micros }, "a call interrupted by the last shutdown is charged its reservation");
+  private recoverInterruptedCalls(): void {
+    const recovery = this.store.recover(this.queueTelemetry);
+    for (const r of recovery.interrupted) {
+      this.log.warn({ event_id: r.event_id, token_id: r.token_id, cost_micros: r.reserved_micros }, "a call interrupted by the last shutdown is charged its reservation");
     }
+    if (recovery.settled > 0) this.log.info({ calls: recovery.settled }, "settled calls from the call journal moved into the ledger");
+    if (recovery.skippedLines > 0) this.log.warn({ lines: recovery.skippedLines }, "the call journal had lines cut short (a power loss?); they were skipped");
   }
 }
 

@@ -1,10 +1,11 @@
+import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { AddressInfo } from "node:net";
 import type { RuntimeConfig, RuntimeOptionsInput } from "./config.js";
 import { DAEMON_ROUTES } from "./endpoints.js";
-import { errorBody, forwardableHeaders, type ErrorAnswer } from "./http-errors.js";
+import { errorBody, forwardableHeaderObject, type ErrorAnswer } from "./http-errors.js";
 import { Runtime, type RuntimeStatus } from "./runtime.js";
 import type { ProxyResult } from "./proxy-call.js";
 
@@ -19,6 +20,16 @@ export interface RunningRuntime {
 }
 
 const ANTHROPIC_VERSION = "2023-06-01";
+
+/** Emits `abort` when the agent hangs up before its answer is written (undici takes it as a request's signal; an AbortController costs more per call). */
+class AgentGone extends EventEmitter {
+  aborted = false;
+
+  fire(): void {
+    this.aborted = true;
+    this.emit("abort");
+  }
+}
 
 /** Starts the LLM proxy daemon in this process (the `iron-runtime serve` command, and the pilot's in-process runtime). */
 export async function startRuntime(options: RuntimeOptionsInput): Promise<RunningRuntime> {
@@ -62,16 +73,17 @@ export async function startRuntime(options: RuntimeOptionsInput): Promise<Runnin
 }
 
 /** The upstream URL of each daemon path, parsed once at start (the base URLs may carry a path, e.g. `/v1`). */
-function upstreamUrls(config: RuntimeConfig): Record<string, URL> {
+function upstreamUrls(config: RuntimeConfig): Record<string, { origin: string; pathname: string }> {
   return Object.fromEntries(
     Object.entries(DAEMON_ROUTES).map(([path, route]) => {
       const base = route.provider === "openai" ? config.openaiBaseUrl : config.anthropicBaseUrl;
-      return [path, new URL(`${base}${route.upstreamPath}`)];
+      const { origin, pathname } = new URL(`${base}${route.upstreamPath}`);
+      return [path, { origin, pathname }];
     }),
   );
 }
 
-async function handle(runtime: Runtime, upstreams: Record<string, URL>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(runtime: Runtime, upstreams: Record<string, { origin: string; pathname: string }>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const target = req.url ?? "/";
   const queryAt = target.indexOf("?");
   const path = queryAt < 0 ? target : target.slice(0, queryAt);
@@ -89,7 +101,7 @@ async function handle(runtime: Runtime, upstreams: Record<string, URL>, req: Inc
   if (!body) return send(res, { status: 413, code: "payload_too_large", message: `the request body is larger than ${runtime.config.maxBodyBytes} bytes` }, true);
 
   const { config } = runtime;
-  const headers = forwardableHeaders(Object.entries(req.headers));
+  const headers = forwardableHeaderObject(req.headers);
   if (route.provider === "openai" && config.openaiApiKey) {
     delete headers["x-api-key"];
     headers.authorization = `Bearer ${config.openaiApiKey}`;
@@ -101,12 +113,12 @@ async function handle(runtime: Runtime, upstreams: Record<string, URL>, req: Inc
     }
     headers["anthropic-version"] ??= ANTHROPIC_VERSION;
   }
-  const aborted = new AbortController();
+  const gone = new AgentGone();
   res.once("close", () => {
-    if (!res.writableFinished) aborted.abort();
+    if (!res.writableFinished) gone.fire();
   });
   const upstream = upstreams[path]!;
-  const result = await runtime.handle({ route, origin: upstream.origin, path: `${upstream.pathname}${query}`, headers, body, signal: aborted.signal });
+  const result = await runtime.handle({ route, origin: upstream.origin, path: `${upstream.pathname}${query}`, headers, body, signal: gone });
   await write(res, result);
 }
 

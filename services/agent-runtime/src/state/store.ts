@@ -3,10 +3,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TelemetryEvent } from "@iron/protocol";
 import { Checkpointer } from "./checkpointer.js";
+import { CallJournal, JOURNAL_FILE, type JournalContents, type JournalReservation } from "./journal.js";
+import { telemetryEvent, type UsageSource } from "./telemetry-event.js";
 
-/** A call as the ledger keeps it. `pending` while the upstream call runs; `settled` once its cost is known. */
+/**
+ * A call as the ledger keeps it, once its cost is known. (`pending` rows were written by runtimes before the call
+ * journal; a new one is never written, old ones are charged their reservation at start.)
+ */
 export interface LedgerRow {
-  /** Row id; absent for a call that never had a pending row (refused before it reserved). */
   id?: number;
   event_id: string;
   token_id: string;
@@ -61,6 +65,52 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 export class StateDirInUseError extends Error {}
 
 const CHECKPOINT_INTERVAL_MS = 1000;
+/** How long settled calls wait in the journal before the ledger takes them, in one transaction. */
+const FLUSH_INTERVAL_MS = 100;
+/** A batch this large is flushed at once. */
+const FLUSH_AT_ROWS = 500;
+/** The journal starts over (keeping only open reservations) once it holds this much the ledger already has. */
+const JOURNAL_START_OVER_BYTES = 256 * 1024;
+
+/** A settled call on its way to the ledger: its row and, when its telemetry event is queued, where its usage came from. */
+export type SettledCall = Omit<LedgerRow, "id" | "state">;
+
+/** The order of a settlement's fields in the journal (the last one is the telemetry flag). */
+const SETTLED_NUMBERS = ["reserved_micros", "cost_micros", "input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens", "latency_ms", "http_status"] as const;
+const SETTLED_STRINGS = ["event_id", "token_id", "ts", "type", "provider", "endpoint", "model"] as const;
+const TELEMETRY_FLAGS = [undefined, "reported", "estimated"] as const;
+
+function settlementFields(row: SettledCall, usage: UsageSource | undefined): unknown[] {
+  return [
+    row.event_id, row.token_id, row.ts, row.type, row.provider, row.endpoint, row.model,
+    row.reserved_micros, row.cost_micros, row.input_tokens, row.cached_input_tokens, row.cache_write_input_tokens,
+    row.output_tokens, row.latency_ms, row.http_status, TELEMETRY_FLAGS.indexOf(usage),
+  ];
+}
+
+function settlementFromFields(fields: unknown[]): { row: SettledCall; usage: UsageSource | undefined } | undefined {
+  if (fields.length !== SETTLED_STRINGS.length + SETTLED_NUMBERS.length + 1) return undefined;
+  const row: Record<string, unknown> = {};
+  let i = 0;
+  for (const key of SETTLED_STRINGS) {
+    if (typeof fields[i] !== "string") return undefined;
+    row[key] = fields[i++];
+  }
+  for (const key of SETTLED_NUMBERS) {
+    if (typeof fields[i] !== "number") return undefined;
+    row[key] = fields[i++];
+  }
+  const flag = fields[i];
+  if (flag !== 0 && flag !== 1 && flag !== 2) return undefined;
+  return { row: row as unknown as SettledCall, usage: TELEMETRY_FLAGS[flag] };
+}
+
+/** What `Store.recover` found: calls charged their reservation, settlements the ledger had not taken yet. */
+export interface Recovery {
+  interrupted: JournalReservation[];
+  settled: number;
+  skippedLines: number;
+}
 
 /** An exclusive lock on a small SQLite file, held until closed or the process ends. */
 function takeLock(path: string, stateDir: string): Database.Database {
@@ -87,15 +137,31 @@ function takeLock(path: string, stateDir: string): Database.Database {
  * dir (their reservations would not see each other); the OS drops it if the
  * process dies.
  */
+/**
+ * The runtime's local state in `<stateDir>/runtime.sqlite`: the ledger of every
+ * call, the telemetry queue and a few remembered facts (JWKS, last known budget
+ * and token status); and the call journal (`calls.journal`, see journal.ts) that
+ * carries each call's reservation and settlement until the ledger takes them in
+ * a batch. `<stateDir>/runtime.lock` is held in exclusive locking mode for the
+ * life of the process, so two runtimes can never share one state dir (their
+ * reservations would not see each other); the OS drops it if the process dies.
+ */
 export class Store {
   private readonly lock: Database.Database;
   private readonly db: Database.Database;
   private readonly checkpointer: Checkpointer;
+  private readonly journal: CallJournal;
+  private left: JournalContents | undefined;
   private readonly stmts;
-  private readonly settleTx: (row: LedgerRow, event: TelemetryEvent | undefined) => void;
+  private readonly flushTx: (batch: Settlement[]) => void;
   private readonly ackTx: (seqs: number[]) => void;
+  /** Reservations written to the journal and not settled yet. */
+  private readonly open = new Map<string, JournalReservation>();
+  /** Settled calls in the journal that the ledger has not taken yet. */
+  private batch: Settlement[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, private readonly onFlushError: (message: string) => void = () => undefined) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     this.lock = takeLock(join(stateDir, "runtime.lock"), stateDir);
     const file = join(stateDir, "runtime.sqlite");
@@ -108,6 +174,7 @@ export class Store {
       this.db.pragma("synchronous = NORMAL");
       this.db.pragma("wal_autocheckpoint = 0"); // the checkpoint thread does it, off the request path
       this.db.exec(SCHEMA);
+      ({ journal: this.journal, left: this.left } = CallJournal.open(join(stateDir, JOURNAL_FILE)));
     } catch (err) {
       this.lock.close();
       throw err;
@@ -116,24 +183,18 @@ export class Store {
       if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
     });
     this.stmts = {
-      insertPending: this.db.prepare(
-        `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
-      ),
-      settle: this.db.prepare(
-        `UPDATE ledger SET state = 'settled', type = @type, cost_micros = @cost_micros, input_tokens = @input_tokens,
-           cached_input_tokens = @cached_input_tokens, cache_write_input_tokens = @cache_write_input_tokens,
-           output_tokens = @output_tokens, latency_ms = @latency_ms, http_status = @http_status
-         WHERE id = @id AND state = 'pending'`,
+      settlePending: this.db.prepare(
+        `UPDATE ledger SET state = 'settled', cost_micros = reserved_micros WHERE id = ? AND state = 'pending'`,
       ),
       insertSettled: this.db.prepare(
         `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros, cost_micros,
            input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, latency_ms, http_status)
-         VALUES (@event_id, @token_id, @ts, @type, @provider, @endpoint, @model, 'settled', @reserved_micros, @cost_micros,
-           @input_tokens, @cached_input_tokens, @cache_write_input_tokens, @output_tokens, @latency_ms, @http_status)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       enqueue: this.db.prepare("INSERT INTO telemetry_queue (event_id, token_id, cost_micros, payload) VALUES (?, ?, ?, ?)"),
-      pending: this.db.prepare("SELECT * FROM ledger WHERE token_id = ? AND state = 'pending'"),
+      pending: this.db.prepare("SELECT * FROM ledger WHERE state = 'pending'"),
+      lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM ledger"),
+      eventIdsAfter: this.db.prepare("SELECT event_id FROM ledger WHERE id > ?").pluck(),
       spent: this.db.prepare("SELECT COALESCE(SUM(cost_micros), 0) AS spent, COUNT(*) AS calls FROM ledger WHERE token_id = ? AND state = 'settled'"),
       peek: this.db.prepare("SELECT seq, event_id, payload FROM telemetry_queue WHERE token_id = ? ORDER BY seq LIMIT ?"),
       queued: this.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(cost_micros), 0) AS cost FROM telemetry_queue WHERE token_id = ?"),
@@ -144,44 +205,110 @@ export class Store {
       ledger: this.db.prepare("SELECT * FROM ledger WHERE token_id = ? ORDER BY id"),
     };
     // Transaction wrappers are built once: building one per call costs more than the statements inside.
-    this.settleTx = this.db.transaction((row: LedgerRow, event: TelemetryEvent | undefined) => {
-      const changed = row.id === undefined ? 0 : this.stmts.settle.run(row).changes;
-      if (changed === 0) this.stmts.insertSettled.run(row);
-      if (event) this.stmts.enqueue.run(event.event_id, row.token_id, event.cost_micros, JSON.stringify(event));
+    this.flushTx = this.db.transaction((batch: Settlement[]) => {
+      for (const { row: r, usage } of batch) {
+        this.stmts.insertSettled.run(r.event_id, r.token_id, r.ts, r.type, r.provider, r.endpoint, r.model, r.reserved_micros, r.cost_micros,
+          r.input_tokens, r.cached_input_tokens, r.cache_write_input_tokens, r.output_tokens, r.latency_ms, r.http_status);
+        if (usage) {
+          const event = telemetryEvent(r, usage);
+          this.stmts.enqueue.run(r.event_id, r.token_id, r.cost_micros, JSON.stringify(event));
+        }
+      }
     });
     this.ackTx = this.db.transaction((seqs: number[]) => {
       for (const seq of seqs) this.stmts.ack.run(seq);
     });
   }
 
-  /** Records a call about to go upstream; returns its row id for `settle`. */
-  insertPending(row: Pick<LedgerRow, "event_id" | "token_id" | "ts" | "type" | "provider" | "endpoint" | "model" | "reserved_micros">): number {
-    // Bound by position (cheaper than by name): this runs on every call.
-    const { event_id, token_id, ts, type, provider, endpoint, model, reserved_micros } = row;
-    return Number(this.stmts.insertPending.run(event_id, token_id, ts, type, provider, endpoint, model, reserved_micros).lastInsertRowid);
+  /**
+   * Settles what the last process left unfinished, once, before any call: settlements its journal holds that the
+   * ledger had not taken, and calls that went upstream and never settled — charged their reservation (the provider may
+   * have billed them), with an estimated telemetry event when `queueTelemetry`.
+   */
+  recover(queueTelemetry: boolean): Recovery {
+    const left = this.left;
+    this.left = undefined;
+    const recovery: Recovery = { interrupted: [], settled: 0, skippedLines: left?.skipped ?? 0 };
+    const legacy = this.stmts.pending.all() as LedgerRow[];
+    this.db.transaction(() => {
+      for (const row of legacy) {
+        this.stmts.settlePending.run(row.id);
+        if (queueTelemetry) this.stmts.enqueue.run(row.event_id, row.token_id, row.reserved_micros, JSON.stringify(telemetryEvent({ ...row, cost_micros: row.reserved_micros }, "estimated")));
+        recovery.interrupted.push(row);
+      }
+    })();
+    if (left) {
+      const inLedger = new Set(this.stmts.eventIdsAfter.all(left.after) as string[]);
+      const settledIds = new Set<string>(inLedger);
+      const batch: Settlement[] = [];
+      for (const fields of left.settlements) {
+        const settlement = settlementFromFields(fields);
+        if (!settlement) {
+          recovery.skippedLines += 1;
+          continue;
+        }
+        if (settledIds.has(settlement.row.event_id)) continue;
+        settledIds.add(settlement.row.event_id);
+        batch.push(settlement);
+        recovery.settled += 1;
+      }
+      for (const r of left.reservations) {
+        if (settledIds.has(r.event_id)) continue;
+        settledIds.add(r.event_id);
+        const row: SettledCall = {
+          ...r, type: "llm_call", cost_micros: r.reserved_micros, input_tokens: 0, cached_input_tokens: 0, cache_write_input_tokens: 0,
+          output_tokens: 0, latency_ms: 0, http_status: 0,
+        };
+        batch.push({ row, usage: queueTelemetry ? "estimated" : undefined });
+        recovery.interrupted.push(r);
+      }
+      this.flushTx(batch);
+    }
+    this.journal.startOver(this.lastLedgerId(), []);
+    return recovery;
   }
 
-  /** Settles a pending call and queues its telemetry event, in one transaction (a crash keeps both or neither). */
-  settle(row: LedgerRow, event: TelemetryEvent | undefined): void {
-    // Without an event to queue, a settled pending row is one statement, atomic on its own: skip BEGIN/COMMIT.
-    if (!event && row.id !== undefined && this.stmts.settle.run(row).changes === 1) return;
-    this.settleTx(row, event);
+  /** Records a call about to go upstream (its reservation), before it leaves. */
+  reserve(r: JournalReservation): void {
+    this.journal.reserve(r);
+    this.open.set(r.event_id, r);
   }
 
-  pendingCalls(tokenId: string): LedgerRow[] {
-    return this.stmts.pending.all(tokenId) as LedgerRow[];
+  /**
+   * Records a call's outcome before its answer goes back: in the journal at once, in the ledger (with its telemetry
+   * event when `usage` says how it was priced) within FLUSH_INTERVAL_MS, both in one transaction.
+   */
+  settle(row: SettledCall, usage: UsageSource | undefined): void {
+    this.journal.settle(settlementFields(row, usage));
+    this.open.delete(row.event_id);
+    this.batch.push({ row, usage });
+    if (this.batch.length >= FLUSH_AT_ROWS) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flushFromTimer(), FLUSH_INTERVAL_MS).unref();
+  }
+
+  /** Hands the journal's settled calls to the ledger now (reads of the ledger and the queue call it first). */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.batch.length === 0) return;
+    this.flushTx(this.batch);
+    this.batch = [];
+    if (this.journal.bytes >= JOURNAL_START_OVER_BYTES) this.journal.startOver(this.lastLedgerId(), this.open.values());
   }
 
   totals(tokenId: string): { spent: number; calls: number } {
+    this.flush();
     return this.stmts.spent.get(tokenId) as { spent: number; calls: number };
   }
 
   /** The oldest queued events of `tokenId`. */
   peekQueue(tokenId: string, limit: number): { seq: number; event_id: string; payload: string }[] {
+    this.flush();
     return this.stmts.peek.all(tokenId, limit) as { seq: number; event_id: string; payload: string }[];
   }
 
   queueSize(tokenId: string): { count: number; cost_micros: number; other_tokens: number } {
+    this.flush();
     const mine = this.stmts.queued.get(tokenId) as { n: number; cost: number };
     const other = this.stmts.queuedOther.get(tokenId) as { n: number };
     return { count: mine.n, cost_micros: mine.cost, other_tokens: other.n };
@@ -200,12 +327,38 @@ export class Store {
   }
 
   ledger(tokenId: string): LedgerRow[] {
+    this.flush();
     return this.stmts.ledger.all(tokenId) as LedgerRow[];
   }
 
   async close(): Promise<void> {
+    if (this.db.open) {
+      this.flush();
+      if (this.open.size === 0) this.journal.startOver(this.lastLedgerId(), []);
+      this.journal.close();
+    }
     await this.checkpointer.stop();
     if (this.db.open) this.db.close();
     if (this.lock.open) this.lock.close();
   }
+
+  private flushFromTimer(): void {
+    this.flushTimer = undefined;
+    try {
+      this.flush();
+    } catch (err) {
+      // The calls stay in the journal (and in the batch): nothing is lost, the next attempt takes them.
+      this.onFlushError((err as Error).message);
+      this.flushTimer = setTimeout(() => this.flushFromTimer(), 1000).unref();
+    }
+  }
+
+  private lastLedgerId(): number {
+    return (this.stmts.lastId.get() as { id: number }).id;
+  }
+}
+
+interface Settlement {
+  row: SettledCall;
+  usage: UsageSource | undefined;
 }
