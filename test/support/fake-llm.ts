@@ -26,6 +26,8 @@ export interface FakeLlm {
   usageFor: ((path: string, body: Record<string, unknown>, bytes: number) => FakeUsage) | undefined;
   /** When set, a stream sends its first event and then waits for this promise before sending the rest. */
   holdStream: Promise<void> | undefined;
+  /** When set, a whole (non-streamed) answer waits for this promise before it is sent. */
+  holdAnswer: Promise<void> | undefined;
   /** When set, the next calls answer with this status and an error body. */
   failWith: number | undefined;
   close(): Promise<void>;
@@ -46,6 +48,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     usage: { input: 100, cached: 0, cacheWrite: 0, output: 20 },
     usageFor: undefined,
     holdStream: undefined,
+    holdAnswer: undefined,
     failWith: undefined,
     close: async () => undefined,
   };
@@ -83,6 +86,7 @@ async function answer(fake: FakeLlm, path: string, body: Record<string, unknown>
   if (fake.failWith) return json(res, fake.failWith, { error: { message: "fake upstream failure", type: "server_error" } });
   const model = String(body.model ?? "");
   const stream = body.stream === true;
+  if (!stream && fake.holdAnswer) await fake.holdAnswer;
   switch (path) {
     case "/v1/chat/completions": {
       const usage = { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output, prompt_tokens_details: { cached_tokens: u.cached } };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { statSync, writeFileSync } from "node:fs";
+import { appendFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTestIssuer } from "../../support/agent-token.js";
 import { runRuntimeCli, startRuntimeProcess } from "../../support/agent-runtime.js";
@@ -137,5 +137,103 @@ describe("crash recovery", () => {
     await waitFor("status", async () => (await third.status()).spent_micros === reserved);
     expect(third.proc.output()).not.toContain("interrupted by the last shutdown");
     await third.stop();
+  });
+
+  it("a call the upstream is still answering when the process is killed is charged its reservation after the restart", async () => {
+    const { token } = await peers.issuer.issue(1_000_000);
+    const stateDir = tempDir();
+    const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
+    const rt = await startRuntimeProcess({ token, stateDir, args });
+    let release!: () => void;
+    peers.fake.holdAnswer = new Promise<void>((resolve) => (release = resolve));
+    const hitsBefore = peers.fake.totalHits();
+    const call = post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 500)).catch(() => undefined);
+    await waitFor("the call to reach the upstream", () => peers.fake.totalHits() > hitsBefore);
+    const reserved = (await rt.status()).reserved_micros;
+    expect(reserved).toBeGreaterThan(0);
+    process.kill(-rt.proc.child.pid!, "SIGKILL");
+    await rt.proc.exited;
+    peers.fake.holdAnswer = undefined;
+    release();
+    await call;
+
+    const again = await startRuntimeProcess({ token, stateDir, args });
+    expect(await again.status()).toMatchObject({ spent_micros: reserved, reserved_micros: 0, calls: 1 });
+    expect(again.proc.output()).toContain("interrupted by the last shutdown");
+    await again.stop();
+  });
+
+  it("a call answered just before the process is killed keeps its exact cost (settled in the journal, not yet in the ledger)", async () => {
+    const { token } = await peers.issuer.issue(1_000_000);
+    const stateDir = tempDir();
+    const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
+    const rt = await startRuntimeProcess({ token, stateDir, args });
+    peers.fake.usage = { input: 321, cached: 0, cacheWrite: 0, output: 12 };
+    const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 5000));
+    process.kill(-rt.proc.child.pid!, "SIGKILL"); // within the journal's flush interval: the ledger has not taken it yet
+    await rt.proc.exited;
+    expect(res.status).toBe(200);
+    const cost = Number(res.headers.get("x-iron-cost-micros"));
+    expect(cost).toBeGreaterThan(0);
+
+    const again = await startRuntimeProcess({ token, stateDir, args });
+    expect(await again.status()).toMatchObject({ spent_micros: cost, reserved_micros: 0, calls: 1 });
+    expect(again.proc.output()).not.toContain("interrupted by the last shutdown");
+    await again.stop();
+    const third = await startRuntimeProcess({ token, stateDir, args });
+    expect(await third.status()).toMatchObject({ spent_micros: cost, calls: 1 });
+    await third.stop();
+    peers.fake.usage = { input: 100, cached: 0, cacheWrite: 0, output: 20 };
+  });
+
+  it("keeps a long call's reservation when the journal starts over under it (many calls while one stream is open)", async () => {
+    const { token } = await peers.issuer.issue(100_000_000);
+    const stateDir = tempDir();
+    const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
+    const rt = await startRuntimeProcess({ token, stateDir, args });
+    let release!: () => void;
+    peers.fake.holdStream = new Promise<void>((resolve) => (release = resolve));
+    const res = await fetch(`${rt.url}/openai/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chat("gpt-4o-mini", 1000, { stream: true })) });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const reserved = (await rt.status()).reserved_micros;
+    const journal = () => statSync(join(stateDir, "calls.journal")).size;
+    let spent = 0;
+    let startedOver = false;
+    for (let i = 0; i < 2000 && !startedOver; i++) {
+      const before = journal();
+      const call = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
+      expect(call.status).toBe(200);
+      spent += Number(call.headers.get("x-iron-cost-micros"));
+      startedOver = journal() < before;
+    }
+    expect(startedOver).toBe(true);
+    process.kill(-rt.proc.child.pid!, "SIGKILL");
+    await rt.proc.exited;
+    peers.fake.holdStream = undefined;
+    release();
+    await reader.read().catch(() => undefined);
+
+    const again = await startRuntimeProcess({ token, stateDir, args });
+    const status = await again.status();
+    expect(status.spent_micros).toBe(spent + reserved);
+    expect(again.proc.output()).toContain("interrupted by the last shutdown");
+    await again.stop();
+  });
+
+  it("skips a journal line cut short (a power loss) and says so; the calls before it count", async () => {
+    const { token } = await peers.issuer.issue(1_000_000);
+    const stateDir = tempDir();
+    const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
+    const rt = await startRuntimeProcess({ token, stateDir, args });
+    const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 100));
+    process.kill(-rt.proc.child.pid!, "SIGKILL");
+    await rt.proc.exited;
+    appendFileSync(join(stateDir, "calls.journal"), '["r","half-written",');
+
+    const again = await startRuntimeProcess({ token, stateDir, args });
+    expect(await again.status()).toMatchObject({ spent_micros: Number(res.headers.get("x-iron-cost-micros")), calls: 1 });
+    expect(again.proc.output()).toContain("cut short");
+    await again.stop();
   });
 });

@@ -146,6 +146,34 @@ describe("telemetry to the real Control Panel", () => {
     await again.stop();
   });
 
+  it("a kill -9 right after one answer and during another: after the restart the panel has both, once each (exact cost, reservation)", async () => {
+    const { id, token, stateDir, rt } = await verifiedRuntime(5_000_000);
+    fake.usage = { input: 432, cached: 0, cacheWrite: 0, output: 21 };
+    const answered = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 4000));
+    expect(answered.status).toBe(200);
+    let release!: () => void;
+    fake.holdAnswer = new Promise<void>((resolve) => (release = resolve));
+    const hits = fake.totalHits();
+    const held = post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 4000)).catch(() => undefined);
+    await waitFor("the second call to reach the upstream", () => fake.totalHits() > hits);
+    const reserved = (await rt.status()).reserved_micros;
+    process.kill(-rt.proc.child.pid!, "SIGKILL");
+    await rt.proc.exited;
+    fake.holdAnswer = undefined;
+    release();
+    await held;
+
+    const again = await runtimeFor(token, stateDir);
+    await waitFor("the queue to drain after the restart", async () => (await again.status()).telemetry.queued === 0);
+    const events = await panelEvents(id);
+    const cost = Number(answered.headers.get("x-iron-cost-micros"));
+    expect(events.map((e) => e.cost_micros).sort((a, b) => a - b)).toEqual([cost, reserved].sort((a, b) => a - b));
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(2);
+    expect((await panel.get<TokenView>(`/api/tokens/${id}`)).spent_micros).toBe(cost + reserved);
+    expect((await again.status()).spent_micros).toBe(cost + reserved);
+    await again.stop();
+  });
+
   it("takes a top-up from the panel: a call refused for budget passes once the panel raises it", async () => {
     const { id, rt } = await verifiedRuntime(1000);
     const body = chat("gpt-4o-mini", 3000); // reserves more than 1800 micros of output

@@ -1,0 +1,73 @@
+/**
+ * The runtime reads a whole answer's usage without parsing the answer (issue 19): `topLevelMember` must find exactly
+ * what JSON.parse would, for any JSON object text, and nothing for a text that is not a whole object.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { mergeAnswerUsage, mergeUsage, topLevelMember, type RawUsage } from "../../../services/agent-runtime/src/usage.js";
+
+const usage = fc.record({ prompt_tokens: fc.nat(), completion_tokens: fc.nat(), total_tokens: fc.nat() }, { requiredKeys: [] });
+/** Keys that tempt a scanner: the key itself inside strings, escaped, nested, or as a value. */
+const trickyKey = fc.constantFrom("usage", "usag", "usage ", "Usage", '"usage"', '\\"usage\\":', "a\"usage\":{", "\\", "x\\");
+const member = fc.oneof(fc.jsonValue(), usage, fc.dictionary(trickyKey, fc.jsonValue()), trickyKey);
+const answer = fc.dictionary(fc.oneof(trickyKey, fc.string()), member, { maxKeys: 8 });
+const layouts = [(v: unknown) => JSON.stringify(v), (v: unknown) => JSON.stringify(v, null, 2), (v: unknown) => ` \n${JSON.stringify(v, null, "\t")}\r\n `];
+
+describe("topLevelMember", () => {
+  it("finds the member JSON.parse keeps, in any object and layout", () => {
+    fc.assert(
+      fc.property(answer, fc.option(usage, { nil: undefined }), fc.nat(2), (obj, extra, layout) => {
+        const value: Record<string, unknown> = extra === undefined ? obj : { ...obj, usage: extra };
+        const text = layouts[layout]!(value);
+        const found = topLevelMember(text, "usage");
+        const expected = (JSON.parse(text) as Record<string, unknown>).usage;
+        if (!Object.hasOwn(value, "usage")) expect(found).toBeUndefined();
+        else expect(JSON.parse(found!)).toEqual(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("keeps the last of repeated members and decodes escaped keys, as JSON.parse does", () => {
+    expect(topLevelMember('{"usage":{"a":1},"x":"\\"usage\\":2","usage":{"a":3}}', "usage")).toBe('{"a":3}');
+    expect(topLevelMember('{"us\\u0061ge": {"a": 4}}', "usage")).toBe('{"a": 4}');
+    expect(topLevelMember('{"choices":[{"usage":{"a":5}}],"text":"\\\\"}', "usage")).toBeUndefined();
+  });
+
+  it("finds nothing in a text that is not one whole object: cut short anywhere, an array, a scalar, trailing text", () => {
+    fc.assert(
+      fc.property(answer, usage, (obj, u) => {
+        const text = JSON.stringify({ ...obj, usage: u });
+        for (let cut = 0; cut < text.length; cut++) expect(topLevelMember(text.slice(0, cut), "usage")).toBeUndefined();
+        expect(topLevelMember(`${text}x`, "usage")).toBeUndefined();
+        expect(topLevelMember(`[${text}]`, "usage")).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+    expect(topLevelMember("", "usage")).toBeUndefined();
+    expect(topLevelMember("{}", "usage")).toBeUndefined();
+    expect(topLevelMember('"usage"', "usage")).toBeUndefined();
+  });
+});
+
+describe("mergeAnswerUsage", () => {
+  it("reads the same counters as parsing the whole answer, for OpenAI, Responses and Anthropic shapes", () => {
+    const answers = [
+      { id: "c1", choices: [{ message: { content: 'say "usage": {"prompt_tokens": 1}' } }], usage: { prompt_tokens: 12, completion_tokens: 7, prompt_tokens_details: { cached_tokens: 4 } } },
+      { id: "r1", output: [{ content: [{ text: "hi" }] }], usage: { input_tokens: 30, output_tokens: 9, input_tokens_details: { cached_tokens: 0 } } },
+      { id: "m1", content: [{ text: "hi" }], usage: { input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: 3, cache_read_input_tokens: 1, cache_creation: { ephemeral_1h_input_tokens: 2 } } },
+      { id: "n1", usage: null, response: { usage: { input_tokens: 8, output_tokens: 1 } } },
+      { error: { message: "no usage here" } },
+    ];
+    for (const a of answers) {
+      const fast: RawUsage = {};
+      mergeAnswerUsage(fast, JSON.stringify(a));
+      const full: RawUsage = {};
+      mergeUsage(full, a);
+      expect(fast).toEqual(full);
+    }
+    const notJson: RawUsage = {};
+    mergeAnswerUsage(notJson, "<html>bad gateway</html>");
+    expect(notJson).toEqual({});
+  });
+});
