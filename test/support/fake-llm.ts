@@ -28,6 +28,8 @@ export interface FakeLlm {
   holdStream: Promise<void> | undefined;
   /** When set, a whole (non-streamed) answer waits for this promise before it is sent. */
   holdAnswer: Promise<void> | undefined;
+  /** Milliseconds between a stream's events (0: all at once), as a provider paces its tokens. */
+  streamGapMs: number;
   /** When set, the next calls answer with this status and an error body. */
   failWith: number | undefined;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     usageFor: undefined,
     holdStream: undefined,
     holdAnswer: undefined,
+    streamGapMs: 0,
     failWith: undefined,
     close: async () => undefined,
   };
@@ -147,6 +150,9 @@ async function sse(fake: FakeLlm, res: ServerResponse, events: string[]): Promis
   const [first, ...rest] = events;
   res.write(first);
   if (fake.holdStream) await fake.holdStream;
-  for (const event of rest) res.write(event);
+  for (const event of rest) {
+    if (fake.streamGapMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.streamGapMs));
+    res.write(event);
+  }
   res.end();
 }

@@ -1,7 +1,5 @@
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { AddressInfo } from "node:net";
 import type { RuntimeConfig, RuntimeOptionsInput } from "./config.js";
 import { DAEMON_ROUTES } from "./endpoints.js";
@@ -129,8 +127,37 @@ async function write(res: ServerResponse, result: ProxyResult): Promise<void> {
     return;
   }
   res.flushHeaders();
-  // pipeline ends the relay (and so settles the call) when the agent goes away mid-stream.
-  await pipeline(Readable.from(result.body, { objectMode: false }), res).catch(() => undefined);
+  await relayTo(res, result.body[Symbol.asyncIterator]());
+}
+
+/**
+ * Writes a stream to the agent chunk by chunk, waiting whenever its socket is full. Ending the iterator early (the
+ * agent went away) runs the relay's settlement; an upstream that breaks off mid-stream cuts the agent's connection.
+ */
+async function relayTo(res: ServerResponse, chunks: AsyncIterator<Uint8Array>): Promise<void> {
+  try {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      if (res.destroyed) break;
+      if (!res.write(next.value)) await drained(res);
+    }
+    if (!res.destroyed) res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    await chunks.return?.();
+  }
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
