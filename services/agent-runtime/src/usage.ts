@@ -57,9 +57,12 @@ export function normalizeUsage(provider: Provider, raw: RawUsage): TokenUsage | 
   };
 }
 
+/** A `usage` member whose value is an object: OpenAI streams send `"usage":null` in every chunk but the last. */
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+
 /**
  * Watches an SSE stream as it passes through and collects the usage its events
- * carry. Only `data:` lines that mention "usage" are parsed.
+ * carry. Only `data:` lines with a usage object in them are parsed.
  */
 export class SseUsageScanner {
   readonly raw: RawUsage = {};
@@ -79,7 +82,7 @@ export class SseUsageScanner {
   }
 
   private line(line: string): void {
-    if (!line.startsWith("data:") || !line.includes('"usage"')) return;
+    if (!line.startsWith("data:") || !USAGE_OBJECT.test(line)) return;
     try {
       mergeUsage(this.raw, JSON.parse(line.slice(5)));
     } catch {
