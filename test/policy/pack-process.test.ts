@@ -78,7 +78,7 @@ describe("the pack under Pulumi's policy runner", () => {
     expect(Object.keys(levels)).toHaveLength(37);
     expect(levels).toMatchObject({
       "iron-data-stores-private": EnforcementLevel.MANDATORY,
-      "iron-no-plain-secrets-docker": EnforcementLevel.ADVISORY,
+      "iron-no-plain-secrets-docker": EnforcementLevel.MANDATORY,
       "rds-instance-multi-az-enabled": EnforcementLevel.MANDATORY,
       "s3-bucket-logging-enabled": EnforcementLevel.DISABLED,
       "efs-encrypted": EnforcementLevel.DISABLED,

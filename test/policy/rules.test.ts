@@ -71,10 +71,22 @@ describe("iron-no-plain-secrets and iron-no-plain-secrets-docker", () => {
     expect(await violationsOf("iron-no-plain-secrets", pod([{ name: "IRON_TOKEN", valueFrom: { secretKeyRef: { name: "runtime", key: "token" } } }]))).toEqual([]);
   });
 
-  it("reports (advisory) an API key in a Docker container's environment", async () => {
+  it("refuses (mandatory) an API key in a Docker container's environment, not a NAME_FILE naming its file", async () => {
     const evaluation = await checkResources([planned(CONTAINER, "runtime", { name: "iron-x-runtime", envs: ["OPENAI_API_KEY=sk-abcdefghijklmnop", "PORT=8787"] })]);
-    expect(evaluation.violations).toEqual([expect.objectContaining({ policy: "iron-no-plain-secrets-docker", enforcementLevel: "advisory", message: expect.stringMatching(/OPENAI_API_KEY holds an API key/) })]);
+    expect(evaluation.violations).toEqual([expect.objectContaining({ policy: "iron-no-plain-secrets-docker", enforcementLevel: "mandatory", message: expect.stringMatching(/OPENAI_API_KEY holds an API key/) })]);
     broken.add("iron-no-plain-secrets-docker");
+    const asFile = planned(CONTAINER, "runtime", { name: "iron-x-runtime", envs: ["OPENAI_API_KEY_FILE=/run/secrets/openai_api_key"], uploads: [{ file: "/run/secrets/openai_api_key", content: "sk-abcdefghijklmnop", permissions: "0400" }] });
+    expect(await violationsOf("iron-no-plain-secrets-docker", asFile)).toEqual([]);
+  });
+
+  it("refuses a password on a Docker container's command line or in its health check, not a shell variable", async () => {
+    const redis = (command: string[], tests: string[]) => planned(CONTAINER, "cache", { name: "iron-x-cache", command, healthcheck: { tests } });
+    expect(await violationsOf("iron-no-plain-secrets-docker", redis(["redis-server", "--requirepass", "hunter2hunter2"], ["CMD-SHELL", "redis-cli -a hunter2hunter2 ping"]))).toEqual([
+      expect.stringMatching(/its command holds a password on the command line/),
+      expect.stringMatching(/its health check holds a password on the command line/),
+    ]);
+    expect(await violationsOf("iron-no-plain-secrets-docker", redis(["sh", "-c", 'exec redis-server --requirepass "$REDIS_PASSWORD"'], ["CMD-SHELL", 'redis-cli -a "$REDIS_PASSWORD" ping']))).toEqual([]);
+    expect(await violationsOf("iron-no-plain-secrets-docker", redis(["redis-server", "/run/secrets/redis.conf"], ["CMD-SHELL", "redis-cli ping"]))).toEqual([]);
   });
 });
 
