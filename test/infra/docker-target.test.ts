@@ -46,7 +46,7 @@ describe("full-platform on docker", async () => {
     expect(cache.inputs.command).toEqual(["redis-server", "/run/secrets/redis.conf"]);
     expect(cache.inputs.envs ?? []).toEqual([]);
     const uploads = unwrap(cache.inputs.uploads) as { file: string; content: string; owner: string; permissions: string }[];
-    expect(uploads).toEqual([{ file: "/run/secrets/redis.conf", content: `requirepass ${password}\nappendonly yes\ndir /data\n`, owner: "999", group: "999", permissions: "0400" }]);
+    expect(uploads).toEqual([{ file: "/run/secrets/redis.conf", content: `requirepass ${password}\nappendonly yes\n`, owner: "999", group: "999", permissions: "0400" }]);
     expect(JSON.stringify([cache.inputs.command, cache.inputs.healthcheck])).not.toContain(password);
   });
 

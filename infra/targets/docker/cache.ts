@@ -18,9 +18,12 @@ export const REDIS_CONFIG_FILE = secretFilePath("redis.conf");
 /** The health check takes the password from the config file into redis-cli's REDISCLI_AUTH: not on its command line either. */
 export const REDIS_HEALTHCHECK = `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${REDIS_CONFIG_FILE})" redis-cli ping | grep -q PONG`;
 
-/** The server's configuration: password, append-only persistence in the volume. The password is [A-Za-z0-9] (no quoting). */
+/**
+ * The server's configuration: password and append-only persistence, in the working directory (the official image's
+ * /data, the volume), as `redis-server --requirepass … --appendonly yes` had it. The password is [A-Za-z0-9] (no quoting).
+ */
 export function redisConfig(password: string): string {
-  return `requirepass ${password}\nappendonly yes\ndir /data\n`;
+  return `requirepass ${password}\nappendonly yes\n`;
 }
 
 /** Redis in a container: its password in a mounted config file (never on the command line or in the environment), append-only persistence. */
