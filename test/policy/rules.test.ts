@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { PlannedResource } from "../../policy/lib/evaluate.js";
 import { IRON_RULES } from "../../policy/rules/index.js";
+import { asRecord } from "../../policy/lib/resources.js";
 import { checkPlan, checkResources, messagesOf, planned } from "./pack-support.js";
 
 const CONTAINER = "docker:index/container:Container";
@@ -191,6 +192,23 @@ describe("the aws rules", async () => {
     const redirect = listener("http", { protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS" } }] });
     expect(await violationsOf("iron-alb-http-to-https-redirection", lb, https, forward)).toEqual([expect.stringMatching(/listener http serves HTTP beside HTTPS/)]);
     expect(await violationsOf("iron-alb-http-to-https-redirection", lb, https, redirect)).toEqual([]);
+  });
+
+  it("iron-elb-access-logs: refuses a load balancer without access logs, logging elsewhere, or into a bucket ELB may not write", async () => {
+    const rule = "iron-elb-access-logs";
+    const { run: panel } = await checkPlan("panel-clis", { target: "aws" });
+    const LB = "aws:lb/loadBalancer:LoadBalancer";
+    const changed = (type: string, change: (props: Record<string, unknown>) => Record<string, unknown>) => panel.resources.map((r) => (r.type === type ? { ...r, inputs: change(r.inputs), outputs: change(r.outputs) } : r));
+    expect(await violationsOf(rule, ...panel.resources)).toEqual([]);
+    expect(await violationsOf(rule, ...changed(LB, ({ accessLogs: _, ...rest }) => rest))).toEqual([expect.stringMatching(/load balancer control-panel-lb writes no access logs/)]);
+    expect(await violationsOf(rule, ...changed(LB, (p) => ({ ...p, accessLogs: { enabled: false, bucket: asRecord(p.accessLogs).bucket } })))).toEqual([expect.stringMatching(/writes no access logs/)]);
+    const elsewhere = changed(LB, (p) => ({ ...p, accessLogs: { enabled: true, bucket: "someone-elses-bucket", prefix: "alb" } })).map((r) => (r.type === LB ? { ...r, propertyDependencies: {} } : r));
+    expect(await violationsOf(rule, ...elsewhere)).toEqual([expect.stringMatching(/logs into someone-elses-bucket, which is not a bucket of this stack/)]);
+    const s3Only = changed("aws:s3/bucketPolicy:BucketPolicy", (p) => {
+      const doc = JSON.parse(String(p.policy)) as { Statement: { Sid: string }[] };
+      return { ...p, policy: JSON.stringify({ ...doc, Statement: doc.Statement.filter((st) => st.Sid !== "LoadBalancerAccessLogs") }) };
+    });
+    expect(await violationsOf(rule, ...s3Only)).toEqual([expect.stringMatching(/logs into access-logs-bucket, whose policy does not let Elastic Load Balancing write alb\/AWSLogs/)]);
   });
 
   it("AWSGuard's rds-instance-multi-az-enabled refuses a single-AZ database (iron:aws.multiAz false)", async () => {
