@@ -37,10 +37,14 @@ export const noPlainSecrets: ResourceValidationPolicy = {
 /** A password given on a command line (`--requirepass x`, `-a x`, `--password x`), unless it is a shell variable. */
 const PASSWORD_ARGUMENT = /(^|\s)(--requirepass|--masterauth|--password|-a)(\s+|=)(?!["']?\$)["']?[^\s"']+/;
 
-/** Why a command-line argument holds a secret, or undefined. */
-function secretInArgument(arg: string): string | undefined {
-  if (PASSWORD_ARGUMENT.test(arg)) return "a password on the command line";
-  return secretInPlainSight("argument", arg);
+/** Why a command line holds a secret, or undefined: a password flag's value (one argument or the next), or a secret-shaped argument. */
+function secretInCommand(args: string[]): string | undefined {
+  if (PASSWORD_ARGUMENT.test(args.join(" "))) return "a password on the command line";
+  for (const arg of args) {
+    const why = secretInPlainSight("argument", arg);
+    if (why) return why;
+  }
+  return undefined;
 }
 
 export const noPlainSecretsDocker: ResourceValidationPolicy = {
@@ -52,10 +56,8 @@ export const noPlainSecretsDocker: ResourceValidationPolicy = {
     reportPlain(where, dockerEnv(props), "write it to a file in /run/secrets (uploads, mode 0400) and set NAME_FILE to that path", report);
     const commands = { command: [...asArray(props.entrypoints), ...asArray(props.command)], "health check": asArray(asRecord(props.healthcheck).tests) };
     for (const [what, args] of Object.entries(commands)) {
-      for (const arg of args.filter((a): a is string => typeof a === "string")) {
-        const why = secretInArgument(arg);
-        if (why) report(`${where}: its ${what} holds ${why}; read it from a file in /run/secrets instead (e.g. a mounted config file)`);
-      }
+      const why = secretInCommand(args.filter((a): a is string => typeof a === "string"));
+      if (why) report(`${where}: its ${what} holds ${why}; read it from a file in /run/secrets instead (e.g. a mounted config file)`);
     }
   },
 };
