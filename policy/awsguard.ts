@@ -39,9 +39,7 @@ export const WAIVERS: Record<string, Waiver> = {
 export const V4_ONLY: Record<string, Waiver> = {
   "elb-deletion-protection-enabled": { replacedBy: "iron-elb-deletion-protection", reason: "matches aws:elasticloadbalancingv2/… and aws:applicationloadbalancing/… only; v7 load balancers are aws:lb/…" },
   "alb-http-to-https-redirection": { replacedBy: "iron-alb-http-to-https-redirection", reason: "matches aws:elasticloadbalancingv2/listener only; v7 listeners are aws:lb/listener" },
-  "elb-logging-enabled": {
-    reason: "matches v4 tokens only; not replaced yet: ALB access logs into the stack's log bucket need the region's Elastic Load Balancing log-delivery principal in its bucket policy, which the offline plan cannot prove right (follow-up)",
-  },
+  "elb-logging-enabled": { replacedBy: "iron-elb-access-logs", reason: "matches aws:elasticloadbalancingv2/… and aws:applicationloadbalancing/… only; v7 load balancers are aws:lb/…" },
 };
 
 /** Every AWSGuard rule object, from the modules that register them. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { createLogger, loadConfig, runMigrations, startServer, type RunningServer } from "@iron/control-panel";
 import { startRuntime, type RunningRuntime, type RuntimeOptionsInput } from "@iron/agent-runtime";
+import { readSecretFiles } from "@iron/protocol";
 import { parsePilotOptions } from "./pilot/options.js";
 import { anyFreePort, assertPortFree } from "./pilot/ports.js";
 import { startPostgres, type PilotPostgres } from "./pilot/postgres.js";
@@ -23,6 +24,14 @@ const started = performance.now();
 const options = parsePilotOptions(process.argv.slice(2));
 const { dataDir } = options;
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+// Secrets may come as files (<NAME>_FILE, Docker's convention): the docker target's pilot container gets them so.
+const secrets = readSecretFiles(process.env, ["IRON_ADMIN_PASSWORD", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"]);
+if (secrets.problems.length > 0) {
+  process.stderr.write(`pilot: ${secrets.problems.join("\n       ")}\n`);
+  process.exit(2);
+}
+const env = secrets.env;
 
 /** Everything started so far, stopped in reverse order. */
 const stops: { name: string; stop: () => Promise<void> }[] = [];
@@ -68,7 +77,7 @@ try {
 
   // First start: no admin yet. Its password is generated, printed once, and never stored.
   const firstStart = !(await adminExists(postgres.url));
-  const adminPassword = firstStart ? process.env.IRON_ADMIN_PASSWORD || secret(18) : undefined;
+  const adminPassword = firstStart ? env.IRON_ADMIN_PASSWORD || secret(18) : undefined;
   const panelConfig = loadConfig({
     DATABASE_URL: postgres.url,
     IRON_MASTER_KEY: state.masterKey,
@@ -88,7 +97,6 @@ try {
 
   let runtime: RunningRuntime | undefined;
   if (state.agentToken) {
-    const env = process.env;
     const runtimeOptions: RuntimeOptionsInput = {
       token: state.agentToken.token,
       stateDir: join(dataDir, "runtime"),
@@ -123,7 +131,7 @@ try {
     say("");
     say("  First start: the admin account (shown only now; keep it):");
     say(`    email     ${options.adminEmail}`);
-    say(`    password  ${process.env.IRON_ADMIN_PASSWORD ? "(the one IRON_ADMIN_PASSWORD set)" : adminPassword}`);
+    say(`    password  ${env.IRON_ADMIN_PASSWORD ? "(the one IRON_ADMIN_PASSWORD set)" : adminPassword}`);
     say(`  The runtime proxy spends the "${PILOT_AGENT}" token ($${PILOT_AGENT_BUDGET_USD} budget), kept in ${stateFile}.`);
   }
   say("");

@@ -46,7 +46,7 @@ export interface ServiceArgs {
   image: ImageSource;
   /** Plain environment: never put a secret here. */
   env: Record<string, pulumi.Input<string>>;
-  /** Secret environment: injected as secrets (docker: env marked secret; aws: Secrets Manager). */
+  /** Secret environment: injected as secrets (docker: files in /run/secrets named by NAME_FILE; aws: Secrets Manager; kubernetes: a Secret). */
   secretEnv: Record<string, pulumi.Input<string>>;
   command?: string[];
   /** The port the service listens on inside its container. */

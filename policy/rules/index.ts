@@ -2,6 +2,7 @@
 import type { Policy } from "@pulumi/policy";
 import { albHttpsRedirect, efsEncrypted, elbDeletionProtection, launchTemplateEncryptedVolumes } from "./aws-equivalents";
 import { s3AccessLogging } from "./aws-buckets";
+import { elbAccessLogs } from "./aws-load-balancer-logs";
 import { dataStoresPrivate } from "./data-stores";
 import { workloadsNonRoot } from "./non-root";
 import { noPlainSecrets, noPlainSecretsDocker } from "./plain-secrets";
@@ -19,5 +20,6 @@ export const IRON_RULES: Policy[] = [
   efsEncrypted,
   elbDeletionProtection,
   albHttpsRedirect,
+  elbAccessLogs,
   launchTemplateEncryptedVolumes,
 ];

@@ -1,8 +1,8 @@
 /**
  * No secret value in a plain environment variable of a container, task or pod
  * definition: ECS takes secrets from Secrets Manager (`secrets`), Kubernetes
- * from Secrets (`valueFrom`). Docker has no secret store for standalone
- * containers, so the docker target's containers get their own, advisory rule.
+ * from Secrets (`valueFrom`), Docker containers from files in /run/secrets
+ * (`uploads`) named by `<NAME>_FILE`, Docker's secrets convention.
  */
 import type { ReportViolation, ResourceValidationPolicy } from "@pulumi/policy";
 import { secretInPlainSight } from "../lib/secrets";
@@ -34,12 +34,30 @@ export const noPlainSecrets: ResourceValidationPolicy = {
   },
 };
 
+/** A password given on a command line (`--requirepass x`, `-a x`, `--password x`), unless it is a shell variable. */
+const PASSWORD_ARGUMENT = /(^|\s)(--requirepass|--masterauth|--password|-a)(\s+|=)(?!["']?\$)["']?[^\s"']+/;
+
+/** Why a command line holds a secret, or undefined: a password flag's value (one argument or the next), or a secret-shaped argument. */
+function secretInCommand(args: string[]): string | undefined {
+  if (PASSWORD_ARGUMENT.test(args.join(" "))) return "a password on the command line";
+  for (const arg of args) {
+    const why = secretInPlainSight("argument", arg);
+    if (why) return why;
+  }
+  return undefined;
+}
+
 export const noPlainSecretsDocker: ResourceValidationPolicy = {
   name: "iron-no-plain-secrets-docker",
-  description: "No secret value in a Docker container's environment (docker inspect shows it to anyone with the Docker socket). Advisory: the docker target passes secrets as environment values today, marked secret in Pulumi's state; mounting them as files is the fix.",
-  enforcementLevel: "advisory",
+  description: "No secret value in a Docker container's environment or command (docker inspect shows both to anyone with the Docker socket): write it to a file in /run/secrets (uploads) and pass NAME_FILE, Docker's secrets convention.",
   validateResource: ({ type, props }, report) => {
     if (type !== "docker:index/container:Container") return;
-    reportPlain(`container ${String(props.name)}`, dockerEnv(props), "mount it as a file (uploads) and point the program at the file", report);
+    const where = `container ${String(props.name)}`;
+    reportPlain(where, dockerEnv(props), "write it to a file in /run/secrets (uploads, mode 0400) and set NAME_FILE to that path", report);
+    const commands = { command: [...asArray(props.entrypoints), ...asArray(props.command)], "health check": asArray(asRecord(props.healthcheck).tests) };
+    for (const [what, args] of Object.entries(commands)) {
+      const why = secretInCommand(args.filter((a): a is string => typeof a === "string"));
+      if (why) report(`${where}: its ${what} holds ${why}; read it from a file in /run/secrets instead (e.g. a mounted config file)`);
+    }
   },
 };

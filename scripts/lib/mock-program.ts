@@ -75,9 +75,11 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   const file = readStackFile(options.root, options.stack);
   if (!file) throw new Error(`no stack file ${stackFilePath(options.root, options.stack)}`);
   const config = { ...file.engineConfig };
-  for (const [key, value] of Object.entries(options.overrides ?? {})) {
-    if (value === undefined) delete config[`iron:${key}`];
-    else config[`iron:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  for (const [name, value] of Object.entries(options.overrides ?? {})) {
+    // `iron:` keys by their bare name; another namespace's (`aws:region`) in full.
+    const key = name.includes(":") ? name : `iron:${name}`;
+    if (value === undefined) delete config[key];
+    else config[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
 
   const resources: CapturedResource[] = [];
@@ -226,15 +228,22 @@ function awsOutputs(type: string, name: string, inputs: Record<string, unknown>)
   }
 }
 
+/** The stack's `aws:region` when set, as the provider would use it; us-east-1 otherwise. */
+function mockRegion(): string {
+  return new pulumi.Config("aws").get("region") ?? MOCK_REGION;
+}
+
 /** Results of the provider functions (data sources) the aws target calls. */
 function invokeResults(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
   switch (token) {
-    case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: [`${MOCK_REGION}a`, `${MOCK_REGION}b`, `${MOCK_REGION}c`] };
+    case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+      const region = mockRegion();
+      return { names: [`${region}a`, `${region}b`, `${region}c`] };
+    }
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "MOCKUSER" };
     case "aws:index/getRegion:getRegion":
-      return { region: MOCK_REGION, name: MOCK_REGION };
+      return { region: mockRegion(), name: mockRegion() };
     case "aws:ssm/getParameter:getParameter":
       // The value names the parameter, so tests can tell which public parameter an AMI came from.
       return { type: "String", value: `ami-mock:${String(inputs.name)}` };

@@ -52,7 +52,8 @@ export function parsePilotOptions(argv: string[], env: NodeJS.ProcessEnv = proce
     .addHelpText(
       "after",
       "\nThe runtime proxy forwards to the real providers; point it elsewhere with IRON_OPENAI_BASE_URL / IRON_ANTHROPIC_BASE_URL,\n" +
-        "and give it provider keys with OPENAI_API_KEY / ANTHROPIC_API_KEY (otherwise the caller's own key passes through).\n\n" +
+        "and give it provider keys with OPENAI_API_KEY / ANTHROPIC_API_KEY (otherwise the caller's own key passes through).\n" +
+        "Each secret (IRON_ADMIN_PASSWORD, OPENAI_API_KEY, ANTHROPIC_API_KEY) may be a file instead: <NAME>_FILE=/run/secrets/<name>.\n\n" +
         "Examples:\n  npm run pilot\n  npm run pilot -- --panel-port 3100 --site-port 8081\n  IRON_PILOT_DATA_DIR=/tmp/iron-demo npm run pilot",
     )
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))

@@ -1,12 +1,13 @@
 /**
  * The pilot image `iron:mode: pilot` deploys, for real: built from scripts/pilot/Dockerfile with the local
  * node base image (the `iron:images.base` build argument), run as the docker target runs it (data on a
- * volume, admin password from the environment), stopped with `docker stop` and started again on the same data.
+ * volume, the admin password as a file named by IRON_ADMIN_PASSWORD_FILE), stopped with `docker stop` and started again on the same data.
  * Host networking, everything on 127.0.0.1.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandAvailable, docker, dockerAvailable, dockerBuild, ensureNodeBaseImage } from "../support/docker.js";
+import { runWithSecretFiles } from "../support/docker-secrets.js";
 import { freePort } from "../support/ports.js";
 import { waitFor } from "../support/processes.js";
 import { repoRoot } from "../support/pulumi-mocks.js";
@@ -47,12 +48,13 @@ describe.skipIf(!ready)(`the pilot image, for real (${reason})`, () => {
     expect(docker("run", "--rm", "--entrypoint", "id", "iron-test/pilot", "-u").out.trim()).not.toBe("0");
 
     const ports = { panel: await freePort(), runtime: await freePort(), site: await freePort() };
-    const run = docker(
-      "run", "-d", "--name", NAME, "--network", "host", "-v", `${VOLUME}:/var/lib/iron-pilot`,
-      "-e", "IRON_PILOT_HOST=127.0.0.1", "-e", `IRON_ADMIN_EMAIL=${ADMIN.email}`, "-e", `IRON_ADMIN_PASSWORD=${ADMIN.password}`,
-      "iron-test/pilot", "--panel-port", String(ports.panel), "--runtime-port", String(ports.runtime), "--site-port", String(ports.site),
-    );
+    const run = runWithSecretFiles({
+      name: NAME, image: "iron-test/pilot", volumes: [`${VOLUME}:/var/lib/iron-pilot`],
+      env: { IRON_PILOT_HOST: "127.0.0.1", IRON_ADMIN_EMAIL: ADMIN.email }, secrets: { IRON_ADMIN_PASSWORD: ADMIN.password },
+      command: ["--panel-port", String(ports.panel), "--runtime-port", String(ports.runtime), "--site-port", String(ports.site)],
+    });
     expect(run.status, run.out).toBe(0);
+    expect(docker("inspect", "-f", "{{json .Config.Env}}", NAME).out).not.toContain(ADMIN.password);
     const panel = `http://127.0.0.1:${ports.panel}`;
     // /readyz answers as soon as the schema is current; the pilot says `ready` once the admin exists and every part listens.
     await waitFor("the pilot container's /readyz", () => ok(`${panel}/readyz`), 120_000);

@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { readStackFile } from "../../infra/stack-file.js";
@@ -14,7 +14,7 @@ import { runRuntimeCli, startRuntimeProcess, type RuntimeProcess } from "../supp
 import { createTestIssuer } from "../support/agent-token.js";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
 import { stopAll } from "../support/processes.js";
-import { envOf, failStack, find, plainOccurrences, repoRoot, runStack, unwrap, type StackRun } from "../support/pulumi-mocks.js";
+import { envOf, failStack, find, plainOccurrences, repoRoot, runStack, secretFilesOf, unwrap, type StackRun } from "../support/pulumi-mocks.js";
 import { containerDefinitions } from "./aws-support.js";
 
 const CONTAINER = "docker:index/container:Container";
@@ -29,7 +29,11 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const runtimeEnv = (run: StackRun) => envOf(find(run, CONTAINER, "agent-runtime"));
+/** The runtime container's environment, each secret file's content under its NAME (the container gets NAME_FILE). */
+const runtimeEnv = (run: StackRun) => {
+  const container = find(run, CONTAINER, "agent-runtime");
+  return { ...envOf(container), ...Object.fromEntries(Object.entries(secretFilesOf(container)).map(([name, f]) => [name, f.content])) };
+};
 
 describe("agent-only with no secret set", async () => {
   const statePath = join(tempDir("iron-agent-only-state-"), "state.json");
@@ -138,8 +142,16 @@ describe("the runtime as the stack starts it (a real process) keeps iron:agentBu
       if (command[i] === "--port" || command[i] === "--state-dir") continue;
       args.push(command[i]!, command[i] === "--host" ? "127.0.0.1" : command[i + 1]!);
     }
-    const { IRON_TOKEN, ...env } = envOf(container);
-    return startRuntimeProcess({ token: IRON_TOKEN!, stateDir, args: [...args, "--openai-base-url", fake.openaiBaseUrl], env });
+    // Its secrets as the container has them: files, named by NAME_FILE (here in a temp dir instead of /run/secrets).
+    const secrets = tempDir("iron-agent-only-secrets-");
+    const env = envOf(container);
+    for (const [name, file] of Object.entries(secretFilesOf(container))) {
+      const path = join(secrets, basename(file.file));
+      writeFileSync(path, file.content, { mode: 0o400 });
+      env[`${name}_FILE`] = path;
+    }
+    expect(env.IRON_TOKEN_FILE).toBeDefined();
+    return startRuntimeProcess({ token: "", stateDir, args: [...args, "--openai-base-url", fake.openaiBaseUrl], env });
   }
 
   beforeAll(async () => {

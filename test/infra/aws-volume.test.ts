@@ -23,6 +23,7 @@ describe("an aws service with a data directory", async () => {
     name: "agent-runtime", package: "agent-runtime", image: { kind: "ref", ref: "registry.local/iron/agent-runtime:1.0.0" },
     env: {}, secretEnv: {}, port: 8787, healthPath: "/healthz", public: true, internetFacing: false, dependsOn: [],
     dataPath: "/var/lib/iron-runtime", deployment, network, cluster,
+    accessLogs: () => { throw new Error("a service without a load balancer asks for no log bucket"); },
   }, {});
   await new Promise((resolve) => service.url.apply(resolve));
   await pulumi.runtime.disconnect();

@@ -1,6 +1,6 @@
 /** The docker target under Pulumi's mock runtime, loading the stack files we ship. */
 import { describe, expect, it } from "vitest";
-import { containers, envOf, failStack, find, isSecretWrapper, plainOccurrences, runStack, unwrap } from "../support/pulumi-mocks.js";
+import { containers, envOf, failStack, find, plainOccurrences, runStack, secretFilesOf, unwrap } from "../support/pulumi-mocks.js";
 
 const CONTAINER = "docker:index/container:Container";
 const TOKEN = "eyJhbGciOiJFZERTQSJ9.mock-agent-token.sig";
@@ -20,14 +20,34 @@ describe("full-platform on docker", async () => {
     expect(run.outputs.installOrder).toEqual(["control-panel", "marketing-site", "agent-runtime", "sandbox", "cli", "cli-py"]);
   });
 
-  it("points the control panel at the database and cache containers", () => {
-    const env = envOf(find(run, CONTAINER, "control-panel"));
-    expect(env.DATABASE_URL).toMatch(/^postgres:\/\/control-panel:[^@]+@control-panel-db:5432\/control-panel$/);
-    expect(env.REDIS_URL).toMatch(/^redis:\/\/:[^@]+@control-panel-cache:6379$/);
-    expect(env.IRON_MASTER_KEY!.length).toBeGreaterThanOrEqual(32);
-    expect(env.IRON_ADMIN_EMAIL).toBe("admin@iron.local");
+  it("points the control panel at the database and cache containers, its secrets as files", () => {
+    const panel = find(run, CONTAINER, "control-panel");
+    const files = secretFilesOf(panel);
+    expect(Object.keys(files).sort()).toEqual(["DATABASE_URL", "IRON_ADMIN_PASSWORD", "IRON_MASTER_KEY", "REDIS_URL"]);
+    expect(files.DATABASE_URL!.content).toMatch(/^postgres:\/\/control-panel:[^@]+@control-panel-db:5432\/control-panel$/);
+    expect(files.REDIS_URL!.content).toMatch(/^redis:\/\/:[^@]+@control-panel-cache:6379$/);
+    expect(files.IRON_MASTER_KEY!.content.length).toBeGreaterThanOrEqual(32);
+    // Docker's convention: /run/secrets/<name>, readable only by the images' user (1000), secret in Pulumi's state.
+    for (const [name, f] of Object.entries(files)) {
+      expect(f, name).toMatchObject({ file: `/run/secrets/${name.toLowerCase()}`, owner: "1000", group: "1000", permissions: "0400", secret: true });
+    }
+    const env = envOf(panel);
+    expect(env).toMatchObject({ IRON_ADMIN_EMAIL: "admin@iron.local", DATABASE_URL_FILE: "/run/secrets/database_url" });
+    expect(env.DATABASE_URL).toBeUndefined();
+
     const db = find(run, CONTAINER, "control-panel-db");
-    expect(envOf(db).POSTGRES_PASSWORD).toBe(new URL(env.DATABASE_URL!).password);
+    expect(envOf(db)).toEqual({ POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password", POSTGRES_USER: "control-panel", POSTGRES_DB: "control-panel" });
+    expect(secretFilesOf(db).POSTGRES_PASSWORD).toMatchObject({ content: new URL(files.DATABASE_URL!.content).password, owner: "999", permissions: "0400", secret: true });
+  });
+
+  it("gives Redis its password in a config file: not in its command, environment or health check", () => {
+    const cache = find(run, CONTAINER, "control-panel-cache");
+    const password = new URL(secretFilesOf(find(run, CONTAINER, "control-panel")).REDIS_URL!.content).password;
+    expect(cache.inputs.command).toEqual(["redis-server", "/run/secrets/redis.conf"]);
+    expect(cache.inputs.envs ?? []).toEqual([]);
+    const uploads = unwrap(cache.inputs.uploads) as { file: string; content: string; owner: string; permissions: string }[];
+    expect(uploads).toEqual([{ file: "/run/secrets/redis.conf", content: `requirepass ${password}\nappendonly yes\n`, owner: "999", group: "999", permissions: "0400" }]);
+    expect(JSON.stringify([cache.inputs.command, cache.inputs.healthcheck])).not.toContain(password);
   });
 
   it("runs the migration one-shot first, with the same image and database", () => {
@@ -36,17 +56,19 @@ describe("full-platform on docker", async () => {
     expect(migrate.inputs).toMatchObject({ command: ["migrate"], attach: true, mustRun: false });
     expect(panel.inputs.command).toEqual(["serve"]);
     expect(migrate.inputs.image).toBe(panel.inputs.image);
-    expect(envOf(migrate).DATABASE_URL).toBe(envOf(panel).DATABASE_URL);
+    expect(secretFilesOf(migrate).DATABASE_URL).toEqual(secretFilesOf(panel).DATABASE_URL);
     // Registered after the migration finished (it depends on it): the mock records creation order.
     const order = run.resources.map((r) => r.name);
     expect(order.indexOf("control-panel-migrate")).toBeLessThan(order.lastIndexOf("control-panel"));
     expect(panel.inputs.healthcheck).toMatchObject({ tests: expect.arrayContaining([expect.stringContaining("/readyz")]) });
   });
 
-  it("gives the runtime the panel's URL and its token and keys as secrets", () => {
+  it("gives the runtime the panel's URL, and its token and keys as secret files", () => {
     const runtime = find(run, CONTAINER, "agent-runtime");
-    expect(envOf(runtime)).toMatchObject({ IRON_CONTROL_PANEL_URL: "http://control-panel:3000", IRON_TOKEN: TOKEN, OPENAI_API_KEY: "sk-mock-openai-key" });
-    expect(isSecretWrapper(runtime.inputs.envs)).toBe(true);
+    expect(envOf(runtime)).toMatchObject({ IRON_CONTROL_PANEL_URL: "http://control-panel:3000", IRON_TOKEN_FILE: "/run/secrets/iron_token", OPENAI_API_KEY_FILE: "/run/secrets/openai_api_key" });
+    const files = secretFilesOf(runtime);
+    expect(files.IRON_TOKEN).toMatchObject({ content: TOKEN, secret: true, owner: "1000", permissions: "0400" });
+    expect(files.OPENAI_API_KEY).toMatchObject({ content: "sk-mock-openai-key", secret: true });
     // Its ledger and telemetry queue survive restarts and re-deploys.
     expect(runtime.inputs.volumes).toEqual([expect.objectContaining({ containerPath: "/var/lib/iron-runtime" })]);
     expect(find(run, "docker:index/volume:Volume", "agent-runtime-data").inputs.name).toBe("iron-full-platform-agent-runtime-data");

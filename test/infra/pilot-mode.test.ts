@@ -1,6 +1,6 @@
 /** `iron:mode: pilot` through the docker target, under Pulumi's mock runtime, loading the stack files we ship. */
 import { describe, expect, it } from "vitest";
-import { containers, envOf, failStack, find, isSecretWrapper, plainOccurrences, runStack } from "../support/pulumi-mocks.js";
+import { containers, envOf, failStack, find, plainOccurrences, runStack, secretFilesOf } from "../support/pulumi-mocks.js";
 
 const CONTAINER = "docker:index/container:Container";
 
@@ -31,13 +31,16 @@ describe("full-platform in pilot mode on docker", async () => {
     expect(pilot.inputs.healthcheck).toMatchObject({ tests: expect.arrayContaining([expect.stringContaining("/readyz")]) });
   });
 
-  it("gives the pilot the admin email, and the admin password and provider key only as secrets", () => {
+  it("gives the pilot the admin email, and the admin password and provider key only as secret files", () => {
     const pilot = find(run, CONTAINER, "pilot");
-    const env = envOf(pilot);
-    expect(env).toMatchObject({ IRON_ADMIN_EMAIL: "admin@iron.local", IRON_PILOT_PUBLIC_URL: "http://127.0.0.1:3000", OPENAI_API_KEY: "sk-mock-openai-key" });
-    expect(env.IRON_ADMIN_PASSWORD!.length).toBeGreaterThanOrEqual(24);
-    expect(isSecretWrapper(pilot.inputs.envs)).toBe(true);
-    for (const value of [env.IRON_ADMIN_PASSWORD!, "sk-mock-openai-key"]) {
+    expect(envOf(pilot)).toEqual({
+      IRON_ADMIN_EMAIL: "admin@iron.local", IRON_PILOT_PUBLIC_URL: "http://127.0.0.1:3000",
+      IRON_ADMIN_PASSWORD_FILE: "/run/secrets/iron_admin_password", OPENAI_API_KEY_FILE: "/run/secrets/openai_api_key",
+    });
+    const files = secretFilesOf(pilot);
+    expect(files.OPENAI_API_KEY).toMatchObject({ content: "sk-mock-openai-key", secret: true, owner: "1000", permissions: "0400" });
+    expect(files.IRON_ADMIN_PASSWORD!.content.length).toBeGreaterThanOrEqual(24);
+    for (const value of [files.IRON_ADMIN_PASSWORD!.content, "sk-mock-openai-key"]) {
       for (const r of run.resources) expect(plainOccurrences(r.inputs, value), `${r.type} ${r.name}`).toEqual([]);
     }
   });

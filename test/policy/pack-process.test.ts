@@ -75,10 +75,10 @@ describe("the pack under Pulumi's policy runner", () => {
     const info = await call<AnalyzerInfo>((cb) => client.getAnalyzerInfo(new Empty(), cb));
     expect(info.getName()).toBe("iron");
     const levels = Object.fromEntries(info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()]));
-    expect(Object.keys(levels)).toHaveLength(37);
+    expect(Object.keys(levels)).toHaveLength(38);
     expect(levels).toMatchObject({
       "iron-data-stores-private": EnforcementLevel.MANDATORY,
-      "iron-no-plain-secrets-docker": EnforcementLevel.ADVISORY,
+      "iron-no-plain-secrets-docker": EnforcementLevel.MANDATORY,
       "rds-instance-multi-az-enabled": EnforcementLevel.MANDATORY,
       "s3-bucket-logging-enabled": EnforcementLevel.DISABLED,
       "efs-encrypted": EnforcementLevel.DISABLED,

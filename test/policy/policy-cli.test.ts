@@ -22,7 +22,7 @@ describe("npm run policy", () => {
     const result = await policy("--stack", "sandbox-only", "--target", "aws", "--json");
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as { stack: string; resources: number; policies: number; violations: unknown[] };
-    expect(report).toMatchObject({ stack: "sandbox-only", policies: 37, violations: [] });
+    expect(report).toMatchObject({ stack: "sandbox-only", policies: 38, violations: [] });
     expect(report.resources).toBeGreaterThan(20);
   });
 

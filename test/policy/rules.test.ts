@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { PlannedResource } from "../../policy/lib/evaluate.js";
 import { IRON_RULES } from "../../policy/rules/index.js";
+import { asRecord } from "../../policy/lib/resources.js";
 import { checkPlan, checkResources, messagesOf, planned } from "./pack-support.js";
 
 const CONTAINER = "docker:index/container:Container";
@@ -71,10 +72,22 @@ describe("iron-no-plain-secrets and iron-no-plain-secrets-docker", () => {
     expect(await violationsOf("iron-no-plain-secrets", pod([{ name: "IRON_TOKEN", valueFrom: { secretKeyRef: { name: "runtime", key: "token" } } }]))).toEqual([]);
   });
 
-  it("reports (advisory) an API key in a Docker container's environment", async () => {
+  it("refuses (mandatory) an API key in a Docker container's environment, not a NAME_FILE naming its file", async () => {
     const evaluation = await checkResources([planned(CONTAINER, "runtime", { name: "iron-x-runtime", envs: ["OPENAI_API_KEY=sk-abcdefghijklmnop", "PORT=8787"] })]);
-    expect(evaluation.violations).toEqual([expect.objectContaining({ policy: "iron-no-plain-secrets-docker", enforcementLevel: "advisory", message: expect.stringMatching(/OPENAI_API_KEY holds an API key/) })]);
+    expect(evaluation.violations).toEqual([expect.objectContaining({ policy: "iron-no-plain-secrets-docker", enforcementLevel: "mandatory", message: expect.stringMatching(/OPENAI_API_KEY holds an API key/) })]);
     broken.add("iron-no-plain-secrets-docker");
+    const asFile = planned(CONTAINER, "runtime", { name: "iron-x-runtime", envs: ["OPENAI_API_KEY_FILE=/run/secrets/openai_api_key"], uploads: [{ file: "/run/secrets/openai_api_key", content: "sk-abcdefghijklmnop", permissions: "0400" }] });
+    expect(await violationsOf("iron-no-plain-secrets-docker", asFile)).toEqual([]);
+  });
+
+  it("refuses a password on a Docker container's command line or in its health check, not a shell variable", async () => {
+    const redis = (command: string[], tests: string[]) => planned(CONTAINER, "cache", { name: "iron-x-cache", command, healthcheck: { tests } });
+    expect(await violationsOf("iron-no-plain-secrets-docker", redis(["redis-server", "--requirepass", "hunter2hunter2"], ["CMD-SHELL", "redis-cli -a hunter2hunter2 ping"]))).toEqual([
+      expect.stringMatching(/its command holds a password on the command line/),
+      expect.stringMatching(/its health check holds a password on the command line/),
+    ]);
+    expect(await violationsOf("iron-no-plain-secrets-docker", redis(["sh", "-c", 'exec redis-server --requirepass "$REDIS_PASSWORD"'], ["CMD-SHELL", 'redis-cli -a "$REDIS_PASSWORD" ping']))).toEqual([]);
+    expect(await violationsOf("iron-no-plain-secrets-docker", redis(["redis-server", "/run/secrets/redis.conf"], ["CMD-SHELL", "redis-cli ping"]))).toEqual([]);
   });
 });
 
@@ -179,6 +192,23 @@ describe("the aws rules", async () => {
     const redirect = listener("http", { protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS" } }] });
     expect(await violationsOf("iron-alb-http-to-https-redirection", lb, https, forward)).toEqual([expect.stringMatching(/listener http serves HTTP beside HTTPS/)]);
     expect(await violationsOf("iron-alb-http-to-https-redirection", lb, https, redirect)).toEqual([]);
+  });
+
+  it("iron-elb-access-logs: refuses a load balancer without access logs, logging elsewhere, or into a bucket ELB may not write", async () => {
+    const rule = "iron-elb-access-logs";
+    const { run: panel } = await checkPlan("panel-clis", { target: "aws" });
+    const LB = "aws:lb/loadBalancer:LoadBalancer";
+    const changed = (type: string, change: (props: Record<string, unknown>) => Record<string, unknown>) => panel.resources.map((r) => (r.type === type ? { ...r, inputs: change(r.inputs), outputs: change(r.outputs) } : r));
+    expect(await violationsOf(rule, ...panel.resources)).toEqual([]);
+    expect(await violationsOf(rule, ...changed(LB, ({ accessLogs: _, ...rest }) => rest))).toEqual([expect.stringMatching(/load balancer control-panel-lb writes no access logs/)]);
+    expect(await violationsOf(rule, ...changed(LB, (p) => ({ ...p, accessLogs: { enabled: false, bucket: asRecord(p.accessLogs).bucket } })))).toEqual([expect.stringMatching(/writes no access logs/)]);
+    const elsewhere = changed(LB, (p) => ({ ...p, accessLogs: { enabled: true, bucket: "someone-elses-bucket", prefix: "alb" } })).map((r) => (r.type === LB ? { ...r, propertyDependencies: {} } : r));
+    expect(await violationsOf(rule, ...elsewhere)).toEqual([expect.stringMatching(/logs into someone-elses-bucket, which is not a bucket of this stack/)]);
+    const s3Only = changed("aws:s3/bucketPolicy:BucketPolicy", (p) => {
+      const doc = JSON.parse(String(p.policy)) as { Statement: { Sid: string }[] };
+      return { ...p, policy: JSON.stringify({ ...doc, Statement: doc.Statement.filter((st) => st.Sid !== "LoadBalancerAccessLogs") }) };
+    });
+    expect(await violationsOf(rule, ...s3Only)).toEqual([expect.stringMatching(/logs into access-logs-bucket, whose policy does not let Elastic Load Balancing write alb\/AWSLogs/)]);
   });
 
   it("AWSGuard's rds-instance-multi-az-enabled refuses a single-AZ database (iron:aws.multiAz false)", async () => {

@@ -54,7 +54,8 @@ describe("plan --config", () => {
     const run = planJson(["--stack", "agent-only", "--config", "agentBudget=25", "--config", "openaiApiKey=sk-given-on-the-command-line"]);
     expect(run.config).toEqual({ agentBudget: 25, openaiApiKey: "[secret]" });
     const container = run.resources.find((r) => r.type === "docker:index/container:Container" && r.name === "agent-runtime")!;
-    expect(container.inputs.envs).toBe("[secret]");
+    expect(container.inputs.envs).toEqual(expect.arrayContaining(["IRON_TOKEN_FILE=/run/secrets/iron_token", "OPENAI_API_KEY_FILE=/run/secrets/openai_api_key"]));
+    expect(container.inputs.uploads).toBe("[secret]");
     const printed = JSON.stringify(run);
     expect(printed).not.toContain("sk-given-on-the-command-line");
     expect(printed).not.toMatch(/eyJ[A-Za-z0-9_-]+\./);

@@ -71,3 +71,19 @@ export function envOf(resource: CapturedResource): Record<string, string> {
   const envs = (unwrap(resource.inputs.envs) ?? []) as string[];
   return Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
+
+export interface UploadedFile { file: string; content: string; owner?: string; group?: string; permissions?: string; secret: boolean }
+
+/** A docker container's secrets as the docker target passes them: `NAME` → the uploaded file `NAME_FILE` names. */
+export function secretFilesOf(resource: CapturedResource): Record<string, UploadedFile> {
+  // The engine marks the whole list secret when any file's content is.
+  const raw = resource.inputs.uploads;
+  const list = (isSecretWrapper(raw) ? raw.value : raw ?? []) as Record<string, unknown>[];
+  const uploads = list.map((u) => ({ ...(unwrap(u) as Omit<UploadedFile, "secret">), secret: isSecretWrapper(raw) || isSecretWrapper(u.content) }));
+  const files = Object.entries(envOf(resource)).filter(([name]) => name.endsWith("_FILE"));
+  return Object.fromEntries(files.map(([name, path]) => {
+    const upload = uploads.find((u) => u.file === path);
+    if (!upload) throw new Error(`${resource.name}: ${name}=${path} but no upload writes ${path}`);
+    return [name.slice(0, -"_FILE".length), upload];
+  }));
+}

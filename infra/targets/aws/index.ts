@@ -33,7 +33,7 @@ export function createAwsTarget(ctx: TargetContext): Target {
     // Platform names the database, cache and service after the package they belong to.
     database: (args) => new AwsDatabase(`${args.name}-db`, { ...args, package: args.name, deployment, network: network() }, { parent }),
     cache: (args) => new AwsCache(`${args.name}-cache`, { ...args, package: args.name, deployment, network: network() }, { parent }),
-    service: (args) => new AwsService(args.name, { ...args, deployment, network: network(), cluster: cluster(), domain: config.domain }, { parent }),
+    service: (args) => new AwsService(args.name, { ...args, deployment, network: network(), cluster: cluster(), domain: config.domain, accessLogs }, { parent }),
     staticSite: (args) => new AwsStaticSite(args.name, { ...args, package: args.siteDir ? "marketing-site" : "cli", deployment, accessLogs: accessLogs() }, { parent }),
     nodes: (args) => new AwsSandboxNodes(args.name, { ...args, deployment, network: network(), accessLogs: accessLogs() }, { parent }),
   };

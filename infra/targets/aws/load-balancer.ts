@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { LoadBalancerLogTarget } from "./access-logs.js";
 import type { AwsNetwork } from "./network.js";
 import { allowTcp, allowTcpFromInternet } from "./security-rules.js";
 
@@ -12,6 +13,8 @@ export interface AwsLoadBalancerArgs {
   domain?: string;
   /** `iron:aws.deletionProtection`: the load balancer refuses deletion until it is turned off. */
   deletionProtection: boolean;
+  /** The stack's log bucket: access logs go there, under its load balancer prefix. */
+  accessLogs: LoadBalancerLogTarget;
   tags: Record<string, string>;
 }
 
@@ -20,7 +23,7 @@ const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /**
  * An internet-facing ALB in the public subnets forwarding to a service's tasks,
- * health-checked on its readiness path. With a domain: HTTPS with an ACM
+ * health-checked on its readiness path, its access logs in the stack's log bucket. With a domain: HTTPS with an ACM
  * certificate (DNS-validated: the record to create is logged) and HTTP
  * redirected to it. Without: plain HTTP, with a warning.
  */
@@ -49,8 +52,9 @@ export class AwsLoadBalancer extends pulumi.ComponentResource {
       subnets: network.publicSubnetIds,
       dropInvalidHeaderFields: true,
       enableDeletionProtection: args.deletionProtection,
+      accessLogs: { enabled: true, bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix },
       tags,
-    }, parent);
+    }, { parent: this, dependsOn: [args.accessLogs.policy] }); // AWS checks it may write there when logging is turned on
     // Target group names are at most 32 characters, auto-naming suffix included: keep the logical name short.
     const targets = new aws.lb.TargetGroup(`${name}-tg`, {
       port: args.port,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service, ServiceArgs } from "../target.js";
+import type { AwsAccessLogs } from "./access-logs.js";
 import type { AwsCluster } from "./cluster.js";
 import { tagsFor, type AwsDeployment } from "./context.js";
 import { ecrImage } from "./image.js";
@@ -16,6 +17,8 @@ export interface AwsServiceArgs extends ServiceArgs {
   network: AwsNetwork;
   cluster: AwsCluster;
   domain?: string;
+  /** The stack's log bucket, made on first use: only a service with a load balancer asks for it. */
+  accessLogs: () => AwsAccessLogs;
 }
 
 const EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
@@ -131,7 +134,10 @@ export class AwsService extends pulumi.ComponentResource implements Service {
       }, parent);
     }
     const balancer = internetFacing
-      ? new AwsLoadBalancer(`${name}-lb`, { network, port: args.port, healthPath: args.healthPath, domain: args.domain, deletionProtection: deployment.settings.deletionProtection, tags }, parent)
+      ? new AwsLoadBalancer(`${name}-lb`, {
+        network, port: args.port, healthPath: args.healthPath, domain: args.domain, deletionProtection: deployment.settings.deletionProtection,
+        accessLogs: args.accessLogs().loadBalancerLogs, tags,
+      }, parent)
       : undefined;
 
     new aws.ecs.Service(name, {

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Cache, CacheArgs } from "../target.js";
 import { dataStoreParts } from "./data-store.js";
+import { DATA_STORE_USERS, secretFilePath, secretUpload } from "./secret-files.js";
 import { assertImageMajor } from "./versions.js";
 
 export interface DockerCacheArgs extends CacheArgs {
@@ -11,7 +12,21 @@ export interface DockerCacheArgs extends CacheArgs {
   prefix: string;
 }
 
-/** Redis in a container: password from the environment (never on the command line), append-only persistence. */
+/** Redis reads its password from this config file; neither its command nor its environment holds it. */
+export const REDIS_CONFIG_FILE = secretFilePath("redis.conf");
+
+/** The health check takes the password from the config file into redis-cli's REDISCLI_AUTH: not on its command line either. */
+export const REDIS_HEALTHCHECK = `REDISCLI_AUTH="$(sed -n 's/^requirepass //p' ${REDIS_CONFIG_FILE})" redis-cli ping | grep -q PONG`;
+
+/**
+ * The server's configuration: password and append-only persistence, in the working directory (the official image's
+ * /data, the volume), as `redis-server --requirepass … --appendonly yes` had it. The password is [A-Za-z0-9] (no quoting).
+ */
+export function redisConfig(password: string): string {
+  return `requirepass ${password}\nappendonly yes\n`;
+}
+
+/** Redis in a container: its password in a mounted config file (never on the command line or in the environment), append-only persistence. */
 export class DockerCache extends pulumi.ComponentResource implements Cache {
   readonly resource: pulumi.Resource = this;
   readonly url: pulumi.Output<string>;
@@ -23,11 +38,11 @@ export class DockerCache extends pulumi.ComponentResource implements Cache {
     const container = new docker.Container(name, {
       name: `${args.prefix}-${name}`,
       image: imageRef,
-      envs: pulumi.secret(pulumi.interpolate`REDIS_PASSWORD=${password.result}`.apply((p) => [p])),
-      command: ["sh", "-c", 'exec redis-server --requirepass "$REDIS_PASSWORD" --appendonly yes'],
+      command: ["redis-server", REDIS_CONFIG_FILE],
+      uploads: [secretUpload(REDIS_CONFIG_FILE, password.result.apply(redisConfig), DATA_STORE_USERS.redis)],
       volumes: [volume],
       networksAdvanced: [{ name: args.network.name, aliases: [name] }],
-      healthcheck: { tests: ["CMD-SHELL", 'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG'], interval: "2s", timeout: "3s", retries: 30 },
+      healthcheck: { tests: ["CMD-SHELL", REDIS_HEALTHCHECK], interval: "2s", timeout: "3s", retries: 30 },
       restart: "unless-stopped",
       wait: true,
       waitTimeout: 60,

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Database, DatabaseArgs } from "../target.js";
 import { dataStoreParts } from "./data-store.js";
+import { DATA_STORE_USERS, secretFilePath, secretUpload } from "./secret-files.js";
 import { assertImageMajor } from "./versions.js";
 
 export interface DockerDatabaseArgs extends DatabaseArgs {
@@ -10,6 +11,8 @@ export interface DockerDatabaseArgs extends DatabaseArgs {
   /** Docker object names are prefixed with this (one deployment per stack on a host). */
   prefix: string;
 }
+
+const PASSWORD_FILE = secretFilePath("POSTGRES_PASSWORD");
 
 /** PostgreSQL in a container with a persistent volume, a generated password and a readiness check. */
 export class DockerDatabase extends pulumi.ComponentResource implements Database {
@@ -25,7 +28,9 @@ export class DockerDatabase extends pulumi.ComponentResource implements Database
     const container = new docker.Container(name, {
       name: `${args.prefix}-${name}`,
       image: imageRef,
-      envs: pulumi.secret(pulumi.interpolate`POSTGRES_PASSWORD=${password.result}`.apply((p) => [p, `POSTGRES_USER=${args.name}`, `POSTGRES_DB=${args.name}`])),
+      // The official image's entrypoint reads POSTGRES_PASSWORD_FILE (its *_FILE convention) on the first start.
+      envs: [`POSTGRES_PASSWORD_FILE=${PASSWORD_FILE}`, `POSTGRES_USER=${args.name}`, `POSTGRES_DB=${args.name}`],
+      uploads: [secretUpload(PASSWORD_FILE, password.result, DATA_STORE_USERS.postgres)],
       volumes: [volume],
       networksAdvanced: [{ name: args.network.name, aliases: [name] }],
       healthcheck: { tests: ["CMD-SHELL", `pg_isready -U ${args.name} -d ${args.name}`], interval: "2s", timeout: "3s", retries: 30 },

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Service, ServiceArgs } from "../target.js";
 import { dockerImage, httpHealthcheck } from "./image.js";
+import { SERVICE_USER, secretsAsFiles } from "./secret-files.js";
 
 export interface DockerServiceArgs extends ServiceArgs {
   network: docker.Network;
@@ -26,11 +27,13 @@ export class DockerService extends pulumi.ComponentResource implements Service {
   constructor(name: string, args: DockerServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("iron:docker:Service", name, {}, opts);
     const image = dockerImage(`${name}-image`, args.image, args.root, this);
-    const envs = environment(args.env, args.secretEnv);
+    // Secrets as files in /run/secrets, NAME_FILE in the environment (secret-files.ts).
+    const secrets = secretsAsFiles(args.secretEnv, SERVICE_USER);
+    const envs = [...plainEnvironment(args.env), ...secrets.env];
     const network = [{ name: args.network.name, aliases: [name] }];
     const labels = [{ label: "iron/package", value: args.package }];
     // The images' USER, stated, and no privilege gain through setuid binaries (policy/rules/non-root.ts).
-    const hardening = { user: "1000:1000", securityOpts: ["no-new-privileges:true"] };
+    const hardening = { user: `${SERVICE_USER.uid}:${SERVICE_USER.gid}`, securityOpts: ["no-new-privileges:true"] };
     const dependsOn = [...args.dependsOn, image.resource];
 
     if (args.predecessor) {
@@ -40,6 +43,7 @@ export class DockerService extends pulumi.ComponentResource implements Service {
         image: image.ref,
         command: args.predecessor.command,
         envs,
+        uploads: secrets.uploads,
         ...hardening,
         networksAdvanced: network,
         labels: [...labels, { label: "iron/step", value: args.predecessor.name }],
@@ -56,6 +60,7 @@ export class DockerService extends pulumi.ComponentResource implements Service {
       image: image.ref,
       command: args.command,
       envs,
+      uploads: secrets.uploads,
       ...hardening,
       networksAdvanced: network,
       ports: args.public
@@ -76,11 +81,7 @@ export class DockerService extends pulumi.ComponentResource implements Service {
   }
 }
 
-/** KEY=value list for a container; secret as a whole when any value is a secret. */
-export function environment(env: Record<string, pulumi.Input<string>>, secretEnv: Record<string, pulumi.Input<string>>): pulumi.Output<string[]> {
-  const pairs = (vars: Record<string, pulumi.Input<string>>) =>
-    pulumi.all(Object.entries(vars).map(([k, v]) => pulumi.output(v).apply((value) => `${k}=${value}`)));
-  const plain = pairs(env);
-  if (Object.keys(secretEnv).length === 0) return plain;
-  return pulumi.secret(pulumi.all([plain, pairs(secretEnv)]).apply(([a, b]) => [...a, ...b]));
+/** KEY=value list for a container's plain environment. */
+function plainEnvironment(env: Record<string, pulumi.Input<string>>): pulumi.Input<string>[] {
+  return Object.entries(env).map(([k, v]) => pulumi.interpolate`${k}=${v}`);
 }

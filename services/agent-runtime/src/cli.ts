@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
-import { DEFAULT_PRICES, microsToUsd } from "@iron/protocol";
+import { DEFAULT_PRICES, microsToUsd, readSecretFiles } from "@iron/protocol";
 import { ConfigError, type RuntimeOptionsInput } from "./config.js";
 import { startRuntime } from "./server.js";
 import { StateDirInUseError } from "./state/store.js";
@@ -33,12 +33,15 @@ interface ServeFlags {
   metrics?: boolean;
 }
 
-const env = process.env;
+/** The secrets the runtime reads; each may come from a file named by `<NAME>_FILE` instead (Docker secrets). */
+const SECRET_VARIABLES = ["IRON_TOKEN", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"] as const;
+
+type Env = Record<string, string | undefined>;
 const int = (value: string | undefined): number | undefined => (value === undefined || value === "" ? undefined : Number(value));
 const flag = (value: string | undefined): boolean | undefined => (value === undefined || value === "" ? undefined : /^(1|true|yes|on)$/i.test(value));
 
 /** Flags over environment over defaults. Validation happens in one place (RuntimeOptions). */
-function optionsFrom(flags: ServeFlags): RuntimeOptionsInput {
+function optionsFrom(flags: ServeFlags, env: Env): RuntimeOptionsInput {
   return {
     token: env.IRON_TOKEN ?? "",
     stateDir: flags.stateDir ?? env.IRON_STATE_DIR ?? join(homedir(), ".iron", "runtime"),
@@ -101,6 +104,8 @@ Environment:
   IRON_JWKS               the token's key set as inline JSON, instead of --jwks-file (a stack without a panel signs its own token)
   OPENAI_API_KEY          sent to the OpenAI upstream in place of the caller's key (never logged)
   ANTHROPIC_API_KEY       sent to the Anthropic upstream in place of the caller's key (never logged)
+  <NAME>_FILE             any of the three secrets above from a file instead (Docker secrets), e.g.
+                          IRON_TOKEN_FILE=/run/secrets/iron_token; set NAME or NAME_FILE, not both
 
 Point your agent at the runtime:
   new OpenAI({ baseURL: "http://127.0.0.1:8787/openai/v1" })
@@ -112,9 +117,14 @@ Examples:
   curl -s http://127.0.0.1:8787/status     # budget, spent, reserved, telemetry state
   curl -s http://127.0.0.1:8787/metrics    # Prometheus metrics (keep the port internal)`)
   .action(async (flags: ServeFlags) => {
+    const secrets = readSecretFiles(process.env, SECRET_VARIABLES);
+    if (secrets.problems.length > 0) {
+      console.error(`iron-runtime: invalid runtime configuration:\n${secrets.problems.map((p) => `  ${p}`).join("\n")}\nRun 'iron-runtime serve --help' for every option.`);
+      process.exit(2);
+    }
     let running;
     try {
-      running = await startRuntime(optionsFrom(flags));
+      running = await startRuntime(optionsFrom(flags, secrets.env));
     } catch (err) {
       console.error(explain(err));
       process.exit(err instanceof ConfigError || err instanceof StateDirInUseError ? 2 : 1);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readSecretFiles } from "@iron/protocol";
 
 /** Everything the Control Panel reads from its environment, validated once at start. */
 export interface Config {
@@ -95,10 +96,20 @@ const Env = z.object({
   IRON_METRICS_HOST: z.string().min(1).optional(),
 });
 
+/** The secrets the panel reads; each may come from a file named by `<NAME>_FILE` instead (Docker secrets). */
+export const SECRET_VARIABLES = ["DATABASE_URL", "REDIS_URL", "IRON_MASTER_KEY", "IRON_PREVIOUS_MASTER_KEYS", "IRON_ADMIN_PASSWORD"] as const;
+
+/** The environment with secrets read from their `<NAME>_FILE`s, empty strings as unset (as a shell `FOO=` usually means). */
+function secretsResolved(env: NodeJS.ProcessEnv): { cleaned: Record<string, string>; problems: string[] } {
+  const { env: resolved, problems } = readSecretFiles(env, SECRET_VARIABLES);
+  const cleaned = Object.fromEntries(Object.entries(resolved).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+  return { cleaned, problems };
+}
+
 /** Reads and validates the configuration; throws ConfigError naming every bad variable and what it accepts. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // Empty strings count as unset, as a shell `FOO=` usually means.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const { cleaned, problems: fileProblems } = secretsResolved(env);
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
   const parsed = Env.safeParse(cleaned);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0] ?? "environment")}: ${i.message}`);
   if (("IRON_ADMIN_EMAIL" in cleaned) !== ("IRON_ADMIN_PASSWORD" in cleaned)) {
@@ -133,7 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Only the config needed to run migrations. */
 export function loadDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const parsed = Env.shape.DATABASE_URL.safeParse(env.DATABASE_URL || undefined);
+  const { cleaned, problems } = secretsResolved(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const parsed = Env.shape.DATABASE_URL.safeParse(cleaned.DATABASE_URL);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `DATABASE_URL: ${i.message}`));
   return parsed.data;
 }

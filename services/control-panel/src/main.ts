@@ -4,7 +4,7 @@
  * Both read the environment (see README.md). The Docker image and `npm run migrate|start` call this.
  */
 import { startServer } from "./app.js";
-import { ConfigError, loadConfig, loadDatabaseUrl } from "./config.js";
+import { ConfigError, loadConfig, loadDatabaseUrl, SECRET_VARIABLES } from "./config.js";
 import { runMigrations } from "./migrations.js";
 
 const USAGE = `usage: iron-control-panel <command>
@@ -14,7 +14,9 @@ commands:
   serve     run the HTTP API on HOST:PORT (default 0.0.0.0:3000)
 
 environment: DATABASE_URL (required), IRON_MASTER_KEY (required for serve), PORT, HOST, REDIS_URL,
-IRON_ADMIN_EMAIL + IRON_ADMIN_PASSWORD, IRON_PUBLIC_URL, IRON_CORS_ORIGINS, IRON_LOG_LEVEL; see README.md.`;
+IRON_ADMIN_EMAIL + IRON_ADMIN_PASSWORD, IRON_PUBLIC_URL, IRON_CORS_ORIGINS, IRON_LOG_LEVEL; see README.md.
+Each secret (${SECRET_VARIABLES.join(", ")}) may be a file instead, Docker's
+secrets convention: <NAME>_FILE=/run/secrets/<name> (set one of NAME and NAME_FILE, not both).`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);

@@ -6,3 +6,4 @@ export * from "./tokens.js";
 export * from "./telemetry.js";
 export * from "./usage.js";
 export * from "./pricing.js";
+export * from "./secret-files.js";
