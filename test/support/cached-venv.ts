@@ -19,6 +19,8 @@ export interface VenvRecipe {
   prepare?: string;
   /** The arguments of `pip install`. */
   install: string[];
+  /** Shell lines that must succeed on the installed venv before it is marked complete (e.g. importing what it is for). */
+  verify?: string;
 }
 
 export interface CachedVenv {
@@ -35,7 +37,7 @@ const UNUSED_MINUTES = 24 * 60;
 
 export const venvPip = (basePython: string, dir: string): string[] => [basePython, "-m", "pip", "--disable-pip-version-check", "--python", join(dir, "bin/python")];
 
-function buildScript({ dir, basePython, prepare, install }: VenvRecipe): string {
+function buildScript({ dir, basePython, prepare, install, verify }: VenvRecipe): string {
   // The interpreter's own pip installs into the venv (`pip --python`): a venv without pip is made in a moment, while
   // ensurepip takes longer than the install itself.
   const pip = venvPip(basePython, dir).map(quote).join(" ");
@@ -48,24 +50,20 @@ function buildScript({ dir, basePython, prepare, install }: VenvRecipe): string 
     ${prepare ?? ":"}
     ${pip} install ${install.map(quote).join(" ")}
     ${pip} check
+    ${verify ?? ":"}
     ${pip} list --format=json > ${quote(join(dir, "installed.json"))}
     touch ${quote(join(dir, COMPLETE_MARKER))}
   `;
 }
 
 /** The venv in `dir` if it is complete (and then marked in use, so it is not pruned), else undefined. */
-export function readCachedVenv(dir: string, basePython: string): CachedVenv | undefined {
+export function readCachedVenv(dir: string): Omit<CachedVenv, "pipCommand"> | undefined {
   const marker = join(dir, COMPLETE_MARKER);
   if (!existsSync(marker)) return undefined;
   const now = new Date();
   utimesSync(marker, now, now);
   const listed = JSON.parse(readFileSync(join(dir, "installed.json"), "utf8")) as { name: string; version: string }[];
-  return {
-    dir,
-    python: join(dir, "bin/python"),
-    pipCommand: venvPip(basePython, dir),
-    installed: Object.fromEntries(listed.map((p) => [p.name.toLowerCase(), p.version])),
-  };
+  return { dir, python: join(dir, "bin/python"), installed: Object.fromEntries(listed.map((p) => [p.name.toLowerCase(), p.version])) };
 }
 
 /** The venv of `recipe`, made (under the cache lock) when it is not there yet; a failure throws with pip's last output. */
@@ -77,7 +75,7 @@ export async function ensureCachedVenv(recipe: VenvRecipe): Promise<CachedVenv> 
       throw new Error(`making the venv ${recipe.dir} failed (pip needs the package index; Debian's python3 needs python3-venv and python3-pip):\n${(err as Error).message}`);
     }
   }
-  const venv = readCachedVenv(recipe.dir, recipe.basePython);
+  const venv = readCachedVenv(recipe.dir);
   if (!venv) throw new Error(`${recipe.dir} was not made (no ${COMPLETE_MARKER} after pip install)`);
-  return venv;
+  return { ...venv, pipCommand: venvPip(recipe.basePython, recipe.dir) };
 }
