@@ -16,6 +16,12 @@ import { shellQuote, testCacheRoot } from "../test/support/test-cache.js";
  * 1.108.7 resolves, installs and serves on Python 3.11.
  */
 export const LITELLM_VERSION = "1.108.7";
+/**
+ * Installed beside it: the proxy imports its OpenTelemetry fan-out on every request and, without the SDK (not part of
+ * the `proxy` extra; LiteLLM's Docker image has it), fails that import again on every call (seen with py-spy: ~10 %
+ * of a worker's samples). Pinned to the opentelemetry-api version the `proxy` extra brings.
+ */
+const ALSO_INSTALLED = ["opentelemetry-sdk==1.45.2"];
 /** LiteLLM 1.108.7's Requires-Python. */
 const SUPPORTED_PYTHON = { from: "3.10", below: "3.16" };
 /** The Python the venv is made with unless told otherwise: Debian 12's python3 is 3.11, so every bookworm host has it. */
@@ -73,7 +79,7 @@ export function chooseInterpreter(path: string | undefined): Interpreter {
 /** Whether the venv for `interpreter` is already complete (then installLiteLlm returns at once). */
 export const isInstalled = (interpreter: Interpreter) => readCachedVenv(venvDir(minorOf(interpreter.version))) !== undefined;
 
-/** Installs `litellm[proxy]==LITELLM_VERSION` with `interpreter` (once; reused after), proving it imports its proxy. */
+/** Installs `litellm[proxy]==LITELLM_VERSION` (and ALSO_INSTALLED) with `interpreter` (once; reused after), proving it imports its proxy. */
 export async function installLiteLlm(interpreter: Interpreter): Promise<InstalledLiteLlm> {
   const minor = minorOf(interpreter.version);
   const dir = venvDir(minor);
@@ -81,7 +87,7 @@ export async function installLiteLlm(interpreter: Interpreter): Promise<Installe
     dir,
     basePython: interpreter.path,
     lock: `litellm-venv-${LITELLM_VERSION}-py${minor}`,
-    install: ["--quiet", "--only-binary=:all:", `litellm[proxy]==${LITELLM_VERSION}`],
+    install: ["--quiet", "--only-binary=:all:", `litellm[proxy]==${LITELLM_VERSION}`, ...ALSO_INSTALLED],
     // Importing the proxy server is what `litellm --config` does first: it fails here if a proxy dependency is
     // missing. The local cost map keeps the import off the network (its default fetches it from GitHub).
     verify: `LITELLM_LOCAL_MODEL_COST_MAP=True ${shellQuote(join(dir, "bin/python"))} -c 'import litellm.proxy.proxy_server'`,
