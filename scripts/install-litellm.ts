@@ -3,7 +3,8 @@
  * bench/_litellm-venv.ts) into a venv under the test cache, for the LiteLLM peer of `npm run bench -- runtime`.
  * Made once per LiteLLM version and Python minor version; a second run finds it and returns at once.
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
+import { runCli } from "./lib/run-cli.js";
 import { chooseInterpreter, installLiteLlm, isInstalled, LITELLM_VERSION } from "../bench/_litellm-venv.js";
 
 interface Options {
@@ -55,13 +56,4 @@ Examples:
   )
   .exitOverride();
 
-try {
-  cli.parse();
-  process.exitCode = await main(cli.opts<Options>());
-} catch (err) {
-  if (err instanceof CommanderError) process.exitCode = err.exitCode;
-  else {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  }
-}
+await runCli(cli, main);
