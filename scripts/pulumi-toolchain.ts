@@ -5,7 +5,8 @@
  */
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
+import { runCli } from "./lib/run-cli.js";
 import { buildTool, cacheRoot, resolveTools, type ToolResult } from "./pulumi-toolchain/build.js";
 import { toolchainTools } from "./pulumi-toolchain/tools.js";
 
@@ -86,13 +87,4 @@ Examples:
   )
   .exitOverride();
 
-try {
-  cli.parse();
-  process.exitCode = await main(cli.opts<Options>());
-} catch (err) {
-  if (err instanceof CommanderError) process.exitCode = err.exitCode;
-  else {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  }
-}
+await runCli(cli, main);

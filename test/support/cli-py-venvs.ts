@@ -4,13 +4,15 @@
  * - "minimum": every dependency pinned to the lowest version the wheel allows on that interpreter (its `>=` bounds,
  *   markers evaluated there; test/support/python/minimum-pins.py);
  * - "newest": whatever pip resolves today (the key carries the UTC date, so it is resolved again each day).
- * Each venv passes `pip check` before it is marked complete; one without the marker is partial and made again.
+ * Each venv passes `pip check` before it is marked complete; one without the marker is partial and made again
+ * (test/support/cached-venv.ts).
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, utimesSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { COMPLETE_MARKER, testCacheRoot, underCacheLock } from "./test-cache.js";
+import { ensureCachedVenv } from "./cached-venv.js";
+import { shellQuote as quote, testCacheRoot } from "./test-cache.js";
 import type { Interpreter } from "./python-interpreters.js";
 
 export type DependencySet = "minimum" | "newest";
@@ -38,37 +40,13 @@ const MINIMUM_PINS = join(dirname(fileURLToPath(import.meta.url)), "python/minim
 const VENVS = join(testCacheRoot, "cli-py-venvs");
 /** Part of every venv's key: raise it when the way venvs are made changes, so none made the old way is reused. */
 const VENV_LAYOUT = "2";
-/** Venvs not used for this long are removed when another is made. */
-const UNUSED_MINUTES = 24 * 60;
 
 export const venvLabel = ({ interpreter, set }: PyVenv) => `Python ${interpreter.version} (${interpreter.source}), ${set} dependencies`;
-
-const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 function venvDir(venv: PyVenv, wheel: string): string {
   const hash = createHash("sha256").update(VENV_LAYOUT).update(readFileSync(wheel)).update(venv.set);
   if (venv.set === "newest") hash.update(new Date().toISOString().slice(0, 10));
   return join(VENVS, `py${venv.interpreter.version}-${venv.set}-${hash.digest("hex").slice(0, 12)}`);
-}
-
-function buildScript(venv: PyVenv, dir: string, wheel: string): string {
-  const base = quote(venv.interpreter.path);
-  // The interpreter's own pip installs into the venv (`pip --python`): a venv without pip is made in a moment, while
-  // ensurepip takes longer than the install itself.
-  const pip = `${base} -m pip --disable-pip-version-check --python ${quote(join(dir, "bin/python"))}`;
-  const constraints = quote(join(dir, "constraints.txt"));
-  return `
-    set -eu
-    if [ -e ${quote(join(dir, COMPLETE_MARKER))} ]; then exit 0; fi
-    find ${quote(VENVS)} -mindepth 2 -maxdepth 2 -name ${COMPLETE_MARKER} -mmin +${UNUSED_MINUTES} 2>/dev/null | while read -r marker; do rm -rf "$(dirname "$marker")"; done
-    rm -rf ${quote(dir)}
-    ${base} -m venv --without-pip ${quote(dir)}
-    ${venv.set === "minimum" ? `${base} ${quote(MINIMUM_PINS)} ${quote(wheel)} > ${constraints}` : `: > ${constraints}`}
-    ${pip} install --quiet -c ${constraints} ${quote(wheel)}
-    ${pip} check
-    ${pip} list --format=json > ${quote(join(dir, "installed.json"))}
-    touch ${quote(join(dir, COMPLETE_MARKER))}
-  `;
 }
 
 function readPins(file: string): Record<string, string> {
@@ -87,27 +65,20 @@ export function ensureVenv(venv: PyVenv, wheel: string): Promise<InstalledVenv> 
   const dir = venvDir(venv, wheel);
   let promise = made.get(dir);
   if (!promise) {
-    promise = (async () => {
-      const marker = join(dir, COMPLETE_MARKER);
-      if (!existsSync(marker)) {
-        try {
-          await underCacheLock(`cli-py-venv-py${venv.interpreter.version}-${venv.set}`, buildScript(venv, dir, wheel));
-        } catch (err) {
-          throw new Error(`making the ${venvLabel(venv)} venv in ${dir} failed (pip needs the package index; Debian's python3 needs python3-venv and python3-pip):\n${(err as Error).message}`);
-        }
-      }
-      const now = new Date();
-      utimesSync(marker, now, now); // in use: not pruned
-      const listed = JSON.parse(readFileSync(join(dir, "installed.json"), "utf8")) as { name: string; version: string }[];
-      return {
-        dir,
-        python: join(dir, "bin/python"),
-        pipCommand: [venv.interpreter.path, "-m", "pip", "--disable-pip-version-check", "--python", join(dir, "bin/python")],
-        executable: join(dir, "bin/iron-cli-py"),
-        installed: Object.fromEntries(listed.map((p) => [p.name.toLowerCase(), p.version])),
-        pins: readPins(join(dir, "constraints.txt")),
-      };
-    })();
+    const base = quote(venv.interpreter.path);
+    const constraints = join(dir, "constraints.txt");
+    promise = ensureCachedVenv({
+      dir,
+      basePython: venv.interpreter.path,
+      lock: `cli-py-venv-py${venv.interpreter.version}-${venv.set}`,
+      prepare: venv.set === "minimum" ? `${base} ${quote(MINIMUM_PINS)} ${quote(wheel)} > ${quote(constraints)}` : `: > ${quote(constraints)}`,
+      install: ["--quiet", "-c", constraints, wheel],
+    }).then(
+      (cached) => ({ ...cached, executable: join(dir, "bin/iron-cli-py"), pins: readPins(constraints) }),
+      (err: Error) => {
+        throw new Error(`${venvLabel(venv)}: ${err.message}`);
+      },
+    );
     made.set(dir, promise);
   }
   return promise;

@@ -19,7 +19,8 @@ export interface Interpreter {
   source: string;
 }
 
-function versionOf(path: string): string | undefined {
+/** The interpreter's version ("3.11.2"), or undefined when `path` does not run as Python. */
+export function versionOf(path: string): string | undefined {
   try {
     return execFileSync(path, ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {

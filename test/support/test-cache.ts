@@ -60,7 +60,8 @@ export function debianMirror(): string {
   return "http://deb.debian.org/debian";
 }
 
-const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+/** Quotes `s` for sh. */
+export const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /**
  * A Debian 12 (bookworm) minbase root filesystem with the extra packages `include`, made once with debootstrap into
