@@ -1,40 +1,81 @@
 /**
- * Overhead of the Agent Runtime proxy: the same chat-completion load (open
- * loop, 500 req/s) sent straight to a fake upstream and then through
- * `iron-runtime serve`, in one run, so the figures are differences and ratios
- * against a baseline measured on the same machine at the same time.
- * A third phase points the runtime at a Control Panel that is down, to show
- * telemetry trouble adds nothing to the calls.
+ * What the Agent Runtime costs on an LLM call, measured against baselines in the same run (issues 5, 19, 22):
  *
- * The runtime runs as operators run it, the built `bin/iron-runtime.js` (this script builds it first). A bare
- * forwarder (bench/_bare-forwarder.ts: node:http in, undici out, nothing else) runs in the same rounds: what it adds
- * over the direct path is the floor any Node.js proxy pays on this machine.
+ * 1. The bar (issue 19): the same chat-completion load (open loop, BENCH_RATE req/s, default 500) sent straight to a
+ *    fake upstream, through a bare Node forwarder (bench/_bare-forwarder.ts: node:http in, undici out, nothing else —
+ *    the floor of any Node.js proxy on this machine), through `iron-runtime serve` (as operators run it, the built
+ *    bin/iron-runtime.js), through the runtime with `--no-metrics` and with its Control Panel down. The targets take
+ *    turns, one second each, for BENCH_SECONDS rounds, so the machine's noise falls on all alike. Bar: CPU per call
+ *    ≤ 1.3× the bare forwarder's, added p99 ≤ 1.5× the bare forwarder's added p99.
+ * 2. Streaming: a paced stream (events STREAM_GAP_MS apart) direct and through the runtime: the time added to the
+ *    first byte and to the last byte.
+ * 3. The highest open-loop rate at which the runtime's added p99 stays ≤ 5 ms, next to the bare forwarder's.
+ * 4. The peer: LiteLLM's proxy (scripts/install-litellm.ts installs it; without it the bench says so and goes on), in
+ *    the same interleaved rounds as direct, the bare forwarder and the runtime, non-streaming and streaming, at
+ *    PEER_RATE: LiteLLM spends ~15–30 ms of CPU per call, so at 500 req/s on a small machine it only queues (its own
+ *    figures are from 4-CPU machines), and its backlog would spill into the other targets' turns.
  *
- * A runtime with `--no-metrics` runs in the same rounds too: the difference is what its Prometheus metrics cost per call.
- *
- * Targets (issue 5): added p50 ≤ 1 ms, added p99 ≤ 5 ms.
- * Run: npm run bench -- runtime   (env BENCH_SECONDS = rounds, BENCH_RATE = req/s to change the load)
+ * Run: npm run bench -- runtime   (env BENCH_SECONDS, BENCH_RATE, BENCH_PHASES=bar,stream,maxrate,peer)
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
-import { Pool } from "undici";
 import { createTestIssuer } from "../test/support/agent-token.js";
 import { freePort } from "../test/support/ports.js";
+import { cpuMs, emptySample, openLoop, quantile, type Sample } from "./_open-loop.js";
+import { startLiteLlmPeer } from "./_litellm-peer.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const PHASES = new Set((process.env.BENCH_PHASES ?? "bar,stream,maxrate,peer").split(","));
 const WARMUP_SECONDS = 2;
+const STREAM_RATE = 100;
+const STREAM_GAP_MS = 5;
+const MAX_RATE_STEPS = [100, 200, 300, 500, 750, 1000, 1500, 2000, 3000];
+const MAX_RATE_ROUNDS = 4;
+const ADDED_P99_LIMIT_MS = 5;
+const PEER_RATE = 20;
+const PEER_ROUND_SECONDS = 2;
+const BAR = { cpu: 1.3, addedP99: 1.5 };
+/**
+ * Processes of the bare forwarder and of the runtime in the bar's rounds, each its own instance: two identical Node
+ * processes under the same load differ by up to ±10–25% in CPU per call (memory layout, JIT and GC decisions), so
+ * one of each would measure the processes as much as the code.
+ */
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 3);
 const NODE_SOURCE = ["--import", "tsx", "--conditions=iron-source"];
+const RUNTIME_BIN = join(here, "../services/agent-runtime/bin/iron-runtime.js");
 const children: ChildProcess[] = [];
 
-const body = JSON.stringify({ model: "gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: "Say hello in five words." }] });
+const messages = [{ role: "user", content: "Say hello in five words." }];
+const chatBody = JSON.stringify({ model: "gpt-4o-mini", max_tokens: 64, messages });
+// Asking for the usage as the runtime does (it adds include_usage when a client does not): direct and proxied get the same events.
+const streamBody = JSON.stringify({ model: "gpt-4o-mini", max_tokens: 64, messages, stream: true, stream_options: { include_usage: true } });
 
-const RUNTIME_BIN = join(here, "../services/agent-runtime/bin/iron-runtime.js");
+interface Target {
+  name: string;
+  origin: string;
+  path: string;
+  /** The processes whose CPU the target spends. */
+  pids: () => (number | undefined)[];
+  /** Headers of every call, when the target needs its own (LiteLLM's master key). */
+  headers?: Record<string, string>;
+}
+
+interface Figures {
+  name: string;
+  n: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  firstP50: number;
+  firstP99: number;
+  cpuUsPerCall: number;
+}
 
 function startChild(args: string[], env: Record<string, string> = {}, nodeArgs = NODE_SOURCE): ChildProcess {
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
@@ -56,17 +97,7 @@ async function waitHealthy(url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux; 10 ms resolution). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-async function startRuntime(openaiBaseUrl: string, extraArgs: string[]): Promise<{ url: string; pid: number | undefined }> {
+async function startRuntime(openaiBaseUrl: string, name: string, extraArgs: string[]): Promise<Target> {
   const issuer = await createTestIssuer();
   const dir = mkdtempSync(join(tmpdir(), "iron-bench-"));
   const { token } = await issuer.issue(1_000_000_000_000);
@@ -74,106 +105,172 @@ async function startRuntime(openaiBaseUrl: string, extraArgs: string[]): Promise
   const child = startChild([RUNTIME_BIN, "serve", "--port", String(port), "--state-dir", dir, "--jwks-file", issuer.writeJwks(join(dir, "jwks.json")), "--openai-base-url", openaiBaseUrl, "--log-level", "error", ...extraArgs], { IRON_TOKEN: token }, []);
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(`${url}/healthz`);
-  return { url, pid: child.pid };
-}
-
-/** Sends `rate` requests per second for `seconds` regardless of answers (open loop) and returns each latency in ms. */
-async function load(origin: string, path: string, rate: number, seconds: number): Promise<{ latencies: number[]; errors: number }> {
-  const pool = new Pool(origin, { connections: 64, keepAliveTimeout: 30_000 });
-  const latencies: number[] = [];
-  let errors = 0;
-  const total = rate * seconds;
-  const inflight: Promise<void>[] = [];
-  const start = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
-    for (; sent < due; sent++) {
-      const t0 = performance.now();
-      inflight.push(
-        pool.request({ path, method: "POST", headers: { "content-type": "application/json" }, body }).then(async (res) => {
-          await res.body.arrayBuffer();
-          if (res.statusCode !== 200) errors += 1;
-          latencies.push(performance.now() - t0);
-        }, () => void (errors += 1)),
-      );
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(inflight);
-  await pool.close();
-  return { latencies, errors };
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-}
-
-interface Figures { p50: number; p90: number; p99: number; errors: number; n: number; cpuMsPerCall: number }
-
-function figures(name: string, latencies: number[], errors: number, cpu: number): Figures {
-  const sorted = latencies.sort((a, b) => a - b);
-  const f = { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), errors, n: latencies.length, cpuMsPerCall: cpu / latencies.length };
-  console.log(`${name.padEnd(34)} n=${f.n} errors=${f.errors}  p50 ${f.p50.toFixed(3)} ms  p90 ${f.p90.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms  server CPU ${(f.cpuMsPerCall * 1000).toFixed(0)} µs/call`);
-  return f;
+  return { name, origin: url, path: "/openai/v1/chat/completions", pids: () => [child.pid] };
 }
 
 /**
- * The targets take turns, one second each, for SECONDS rounds: noise from the
- * shared machine then falls on all of them alike instead of on one phase.
+ * Every target takes a turn of `roundSeconds` at `rate`, for `rounds` rounds, after a warm-up of each. The order
+ * rotates each round, so no target always runs first, or always right after the same neighbour.
  */
-async function interleaved(targets: { name: string; origin: string; path: string; pid: number | undefined }[]): Promise<Figures[]> {
-  for (const t of targets) await load(t.origin, t.path, RATE, WARMUP_SECONDS);
-  const samples = targets.map(() => ({ latencies: [] as number[], errors: 0, cpu: 0 }));
-  for (let round = 0; round < SECONDS; round++) {
-    for (const [i, t] of targets.entries()) {
-      const cpuBefore = cpuMs(t.pid);
-      const { latencies, errors } = await load(t.origin, t.path, RATE, 1);
-      samples[i]!.cpu += cpuMs(t.pid) - cpuBefore;
-      samples[i]!.latencies.push(...latencies);
-      samples[i]!.errors += errors;
+async function interleaved(targets: Target[], body: string, rate: number, rounds: number, roundSeconds = 1, warmup = WARMUP_SECONDS): Promise<Figures[]> {
+  for (const t of targets) await openLoop(t.origin, t.path, body, rate, warmup, emptySample(), t.headers);
+  const samples = targets.map(() => ({ sample: emptySample(), cpu: 0 }));
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < targets.length; k++) {
+      const i = (k + round) % targets.length;
+      const t = targets[i]!;
+      const before = cpuMs(t.pids());
+      await openLoop(t.origin, t.path, body, rate, roundSeconds, samples[i]!.sample, t.headers);
+      samples[i]!.cpu += cpuMs(t.pids()) - before;
     }
   }
-  return targets.map((t, i) => figures(t.name, samples[i]!.latencies, samples[i]!.errors, samples[i]!.cpu));
+  // Instances of one target (same name) count as one: their samples and CPU are pooled.
+  const names = [...new Set(targets.map((t) => t.name))];
+  return names.map((name) => {
+    const mine = samples.filter((_, i) => targets[i]!.name === name);
+    const pooled = emptySample();
+    for (const { sample } of mine) {
+      pooled.firstByte.push(...sample.firstByte);
+      pooled.lastByte.push(...sample.lastByte);
+      pooled.errors += sample.errors;
+    }
+    return figures(name, pooled, mine.reduce((sum, m) => sum + m.cpu, 0));
+  });
+}
+
+function figures(name: string, s: Sample, cpu: number): Figures {
+  const n = s.lastByte.length;
+  return {
+    name, n, errors: s.errors, p50: quantile(s.lastByte, 0.5), p99: quantile(s.lastByte, 0.99),
+    firstP50: quantile(s.firstByte, 0.5), firstP99: quantile(s.firstByte, 0.99), cpuUsPerCall: (cpu * 1000) / n,
+  };
+}
+
+const ms = (v: number) => `${v.toFixed(3)} ms`;
+const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+
+function printTable(rows: Figures[], withFirstByte = false): void {
+  for (const f of rows) {
+    const first = withFirstByte ? `  first byte p50 ${ms(f.firstP50)} p99 ${ms(f.firstP99)}` : "";
+    console.log(`${f.name.padEnd(36)} n=${f.n} errors=${f.errors}  p50 ${ms(f.p50)}  p99 ${ms(f.p99)}${first}  CPU ${f.cpuUsPerCall.toFixed(0)} µs/call`);
+  }
+}
+
+let failed = false;
+function check(rows: Figures[]): void {
+  if (rows.some((r) => r.errors > 0 || r.n === 0)) failed = true;
 }
 
 console.log("building the runtime (npm run build -w services/protocol -w services/agent-runtime) ...");
 const build = spawnSync("npm", ["run", "build", "--silent", "-w", "services/protocol", "-w", "services/agent-runtime"], { cwd: join(here, ".."), stdio: "inherit" });
 if (build.status !== 0) throw new Error("the runtime did not build; fix the build before benchmarking it");
 
+let litellm: Awaited<ReturnType<typeof startLiteLlmPeer>> | undefined;
 try {
-  const upstream = startChild([join(here, "_llm-upstream.ts")]);
+  const upstream = startChild([join(here, "_llm-upstream.ts"), String(STREAM_GAP_MS)]);
   const { openaiBaseUrl } = JSON.parse(await firstLine(upstream)) as { openaiBaseUrl: string };
   const upstreamOrigin = new URL(openaiBaseUrl).origin;
-  const bare = startChild([join(here, "_bare-forwarder.ts"), upstreamOrigin]);
-  const bareUrl = (JSON.parse(await firstLine(bare)) as { url: string }).url;
-  const proxy = await startRuntime(openaiBaseUrl, []);
-  const deadPanel = `http://127.0.0.1:${await freePort()}`;
-  const proxyPanelDown = await startRuntime(openaiBaseUrl, ["--control-panel-url", deadPanel, "--telemetry-interval-ms", "100"]);
-  const proxyNoMetrics = await startRuntime(openaiBaseUrl, ["--no-metrics"]);
+  const startBare = async (): Promise<Target> => {
+    const child = startChild([join(here, "_bare-forwarder.ts"), upstreamOrigin]);
+    const url = (JSON.parse(await firstLine(child)) as { url: string }).url;
+    return { name: "through a bare Node forwarder", origin: url, path: "/openai/v1/chat/completions", pids: () => [child.pid] };
+  };
 
-  console.log(`load: ${RATE} req/s open loop, ${SECONDS} rounds of 1 s per target (interleaved) after ${WARMUP_SECONDS} s warm-up; chat completion, non-streaming`);
-  const [direct, bareFigures, proxied, panelDown, noMetrics] = (await interleaved([
-    { name: "direct to the fake upstream", origin: upstreamOrigin, path: "/v1/chat/completions", pid: upstream.pid },
-    { name: "through a bare Node forwarder", origin: bareUrl, path: "/openai/v1/chat/completions", pid: bare.pid },
-    { name: "through iron-runtime", origin: proxy.url, path: "/openai/v1/chat/completions", pid: proxy.pid },
-    { name: "through iron-runtime, panel down", origin: proxyPanelDown.url, path: "/openai/v1/chat/completions", pid: proxyPanelDown.pid },
-    { name: "through iron-runtime, --no-metrics", origin: proxyNoMetrics.url, path: "/openai/v1/chat/completions", pid: proxyNoMetrics.pid },
-  ])) as [Figures, Figures, Figures, Figures, Figures];
+  const direct: Target = { name: "direct to the fake upstream", origin: upstreamOrigin, path: "/v1/chat/completions", pids: () => [upstream.pid] };
+  const bares: Target[] = [];
+  const runtimes: Target[] = [];
+  for (let i = 0; i < INSTANCES; i++) {
+    bares.push(await startBare());
+    runtimes.push(await startRuntime(openaiBaseUrl, "through iron-runtime", []));
+  }
+  const [bare, runtime] = [bares[0]!, runtimes[0]!];
+  const noMetrics = await startRuntime(openaiBaseUrl, "through iron-runtime, --no-metrics", ["--no-metrics"]);
+  const panelDown = await startRuntime(openaiBaseUrl, "through iron-runtime, panel down", ["--control-panel-url", `http://127.0.0.1:${await freePort()}`, "--telemetry-interval-ms", "100"]);
 
-  const addedP50 = proxied.p50 - direct.p50;
-  const addedP99 = proxied.p99 - direct.p99;
-  console.log("");
-  console.log(`added by the proxy: p50 ${addedP50.toFixed(3)} ms (target ≤ 1 ms: ${addedP50 <= 1 ? "met" : "MISSED"}), p99 ${addedP99.toFixed(3)} ms (target ≤ 5 ms: ${addedP99 <= 5 ? "met" : "MISSED"})`);
-  console.log(`the bare forwarder adds p50 ${(bareFigures.p50 - direct.p50).toFixed(3)} ms, p99 ${(bareFigures.p99 - direct.p99).toFixed(3)} ms: the floor of any Node.js proxy here; the runtime adds p50 ${(proxied.p50 - bareFigures.p50).toFixed(3)} ms, p99 ${(proxied.p99 - bareFigures.p99).toFixed(3)} ms beyond it`);
-  console.log(`ratio proxied / direct: p50 ${(proxied.p50 / direct.p50).toFixed(2)}x, p99 ${(proxied.p99 / direct.p99).toFixed(2)}x`);
-  console.log(`CPU: the proxy spends ${(proxied.cpuMsPerCall * 1000).toFixed(0)} µs per call (${(proxied.cpuMsPerCall / direct.cpuMsPerCall).toFixed(2)}x the fake upstream's ${(direct.cpuMsPerCall * 1000).toFixed(0)} µs); on a loaded machine latency follows CPU contention`);
-  console.log(`panel down vs panel-less proxy: p50 ${(panelDown.p50 - proxied.p50).toFixed(3)} ms, p99 ${(panelDown.p99 - proxied.p99).toFixed(3)} ms (noise when telemetry stays off the request path)`);
-  const bareCpu = bareFigures.cpuMsPerCall;
-  console.log(`CPU per call vs the bare forwarder's ${(bareCpu * 1000).toFixed(0)} µs: runtime ${(proxied.cpuMsPerCall / bareCpu).toFixed(2)}x, runtime --no-metrics ${(noMetrics.cpuMsPerCall / bareCpu).toFixed(2)}x`);
-  console.log(`metrics cost: ${((proxied.cpuMsPerCall - noMetrics.cpuMsPerCall) * 1000).toFixed(0)} µs CPU per call (${((proxied.cpuMsPerCall / noMetrics.cpuMsPerCall - 1) * 100).toFixed(1)}% of the runtime's), p50 ${(proxied.p50 - noMetrics.p50).toFixed(3)} ms, p99 ${(proxied.p99 - noMetrics.p99).toFixed(3)} ms`);
-  console.log(`load average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores`);
-  if (direct.errors + bareFigures.errors + proxied.errors + panelDown.errors + noMetrics.errors > 0) process.exitCode = 1;
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), load average ${loadavg()[0]!.toFixed(2)} at the start, ${new Date().toISOString()}`);
+
+  if (PHASES.has("bar")) {
+    console.log(`\n[1] the bar: ${RATE} req/s open loop, ${SECONDS} rounds of 1 s per target (interleaved, order rotating) after ${WARMUP_SECONDS} s warm-up; chat completion, non-streaming; ${INSTANCES} processes each of the bare forwarder and the runtime, pooled`);
+    const rows = await interleaved([direct, ...bares, ...runtimes, noMetrics, panelDown], chatBody, RATE, SECONDS);
+    check(rows);
+    printTable(rows);
+    const [d, b, r, nm, pd] = rows as [Figures, Figures, Figures, Figures, Figures];
+    const cpuRatio = r.cpuUsPerCall / b.cpuUsPerCall;
+    const addedBare = b.p99 - d.p99;
+    const addedRuntime = r.p99 - d.p99;
+    const p99Ratio = addedRuntime / addedBare;
+    console.log("");
+    console.log(`CPU per call, runtime / bare forwarder: ${cpuRatio.toFixed(2)}x (${r.cpuUsPerCall.toFixed(0)} vs ${b.cpuUsPerCall.toFixed(0)} µs; bar ≤ ${BAR.cpu}x: ${verdict(cpuRatio <= BAR.cpu)})`);
+    console.log(`added p99, runtime / bare forwarder: ${p99Ratio.toFixed(2)}x (${ms(addedRuntime)} vs ${ms(addedBare)}; bar ≤ ${BAR.addedP99}x: ${verdict(p99Ratio <= BAR.addedP99)})`);
+    console.log(`added p50: runtime ${ms(r.p50 - d.p50)}, bare forwarder ${ms(b.p50 - d.p50)} (issue 5's targets: added p50 ≤ 1 ms ${verdict(r.p50 - d.p50 <= 1)}, added p99 ≤ 5 ms ${verdict(addedRuntime <= 5)})`);
+    console.log(`metrics cost: ${(r.cpuUsPerCall - nm.cpuUsPerCall).toFixed(0)} µs CPU per call (${((r.cpuUsPerCall / nm.cpuUsPerCall - 1) * 100).toFixed(1)}% of the runtime's); --no-metrics / bare: ${(nm.cpuUsPerCall / b.cpuUsPerCall).toFixed(2)}x`);
+    console.log(`panel down vs panel-less runtime: p50 ${ms(pd.p50 - r.p50)}, p99 ${ms(pd.p99 - r.p99)}, CPU ${(pd.cpuUsPerCall - r.cpuUsPerCall).toFixed(0)} µs/call (telemetry stays off the request path)`);
+  }
+
+  if (PHASES.has("stream")) {
+    const rounds = Math.max(3, Math.round(SECONDS / 2));
+    console.log(`\n[2] streaming: ${STREAM_RATE} req/s, streams of 5 events ${STREAM_GAP_MS} ms apart, ${rounds} rounds per target (interleaved)`);
+    const streamTargets = [direct, runtime];
+    const rows = await interleaved(streamTargets, streamBody, STREAM_RATE, rounds);
+    check(rows);
+    printTable(rows, true);
+    const [d, ...through] = rows as [Figures, ...Figures[]];
+    for (const f of through) {
+      console.log(`${f.name}: added to the first byte p50 ${ms(f.firstP50 - d.firstP50)} p99 ${ms(f.firstP99 - d.firstP99)}; to the last byte p50 ${ms(f.p50 - d.p50)} p99 ${ms(f.p99 - d.p99)}`);
+    }
+  }
+
+  if (PHASES.has("maxrate")) {
+    console.log(`\n[3] the highest open-loop rate with added p99 ≤ ${ADDED_P99_LIMIT_MS} ms (${MAX_RATE_ROUNDS} rounds of 1 s per target and rate; steps ${MAX_RATE_STEPS.join(", ")} req/s)`);
+    // A target's rate is the last step it passed before its first miss.
+    const best: Record<string, number> = { [bare.name]: 0, [runtime.name]: 0 };
+    const missed = new Set<string>();
+    for (const rate of MAX_RATE_STEPS) {
+      const rows = await interleaved([direct, bare, runtime], chatBody, rate, MAX_RATE_ROUNDS, 1, 1);
+      const [d, b, r] = rows as [Figures, Figures, Figures];
+      const line = [b, r].map((f) => {
+        const added = f.p99 - d.p99;
+        const ok = added <= ADDED_P99_LIMIT_MS && f.errors === 0 && f.n >= rate * MAX_RATE_ROUNDS * 0.99;
+        if (!ok) missed.add(f.name);
+        else if (!missed.has(f.name)) best[f.name] = rate;
+        return `${f.name.replace("through ", "")} added p99 ${ms(added)}${ok ? "" : " (over)"}`;
+      });
+      console.log(`  ${String(rate).padStart(5)} req/s: direct p99 ${ms(d.p99)}; ${line.join("; ")}`);
+      if (missed.size === 2) break;
+    }
+    console.log(`highest rate with added p99 ≤ ${ADDED_P99_LIMIT_MS} ms: bare forwarder ${best[bare.name] || "< " + MAX_RATE_STEPS[0]} req/s, iron-runtime ${best[runtime.name] || "< " + MAX_RATE_STEPS[0]} req/s`);
+  }
+  if (PHASES.has("peer")) {
+    litellm = await startLiteLlmPeer(openaiBaseUrl);
+    if ("missing" in litellm) {
+      console.log(`\n[4] peer: LiteLLM is not installed (${litellm.missing}); no peer figures`);
+    } else {
+      const peer = litellm;
+      const target: Target = {
+        name: `through LiteLLM ${peer.version} (${peer.workers} workers)`, origin: peer.url, path: "/chat/completions", pids: () => peer.cpuPids(),
+        headers: { "content-type": "application/json", ...peer.headers },
+      };
+      const rounds = Math.max(3, Math.round(SECONDS / 2));
+      for (const [kind, body, targets] of [["non-streaming", chatBody, [direct, bare, runtime, target]], ["streaming", streamBody, [direct, runtime, target]]] as const) {
+        console.log(`\n[4] peer, ${kind}: ${PEER_RATE} req/s, ${rounds} rounds of ${PEER_ROUND_SECONDS} s per target (interleaved)`);
+        const rows = await interleaved([...targets], body, PEER_RATE, rounds, PEER_ROUND_SECONDS);
+        check(rows);
+        printTable(rows, kind === "streaming");
+        const d = rows[0]!;
+        const r = rows.find((f) => f.name === runtime.name)!;
+        const l = rows.at(-1)!;
+        const first = kind === "streaming" ? `, first byte p50 ${ms(l.firstP50 - d.firstP50)} vs ${ms(r.firstP50 - d.firstP50)}` : "";
+        console.log(`added p50: LiteLLM ${ms(l.p50 - d.p50)}, iron-runtime ${ms(r.p50 - d.p50)} (${((l.p50 - d.p50) / (r.p50 - d.p50)).toFixed(0)}x); added p99: LiteLLM ${ms(l.p99 - d.p99)}, iron-runtime ${ms(r.p99 - d.p99)} (${((l.p99 - d.p99) / (r.p99 - d.p99)).toFixed(0)}x)${first}`);
+        console.log(`CPU per call: LiteLLM ${l.cpuUsPerCall.toFixed(0)} µs, iron-runtime ${r.cpuUsPerCall.toFixed(0)} µs (${(l.cpuUsPerCall / r.cpuUsPerCall).toFixed(0)}x)`);
+      }
+    }
+  }
+  console.log(`\nload average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores`);
+  if (failed) {
+    console.log("some calls failed (errors above): the figures are not valid");
+    process.exitCode = 1;
+  }
 } finally {
+  if (litellm && !("missing" in litellm)) await litellm.stop();
   for (const child of children) child.kill("SIGTERM");
 }

@@ -77,6 +77,21 @@ interface CallRecord {
   upstreamMs: number | undefined;
 }
 
+let isoSecond = -1;
+let isoPrefix = "";
+
+/** `new Date().toISOString()`, with the part up to the second formatted once a second (it runs on every call). */
+function isoNow(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20); // "2026-12-01T10:35:12."
+  }
+  const ms = now - second * 1000;
+  return `${isoPrefix}${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z`;
+}
+
 /** Enforces the budget around one call: refuse, reserve, forward, relay, settle. */
 export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<ProxyResult> {
   const started = performance.now();
@@ -102,7 +117,7 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
 
   const estimate = estimateMicros(priced.price, shape);
   const rec: CallRecord = {
-    eventId: randomUUID(), ts: new Date().toISOString(), route: call.route, model: shape.model, label: priced.label, price: priced.price,
+    eventId: randomUUID(), ts: isoNow(), route: call.route, model: shape.model, label: priced.label, price: priced.price,
     reserved: estimate, remaining: 0, started, upstreamAt: undefined, upstreamMs: undefined,
   };
 

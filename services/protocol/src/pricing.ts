@@ -72,12 +72,21 @@ export function costMicros(price: ModelPrice, usage: TokenUsage): number {
   const cacheWrite1h = Math.min(usage.cache_write_1h_input_tokens ?? 0, cacheWrite);
   const plain = usage.input_tokens - cached - cacheWrite;
   const writePrice = price.cache_write_input ?? price.input;
-  const scaled =
-    BigInt(plain) * BigInt(price.input) +
-    BigInt(cached) * BigInt(price.cached_input ?? price.input) +
-    BigInt(cacheWrite - cacheWrite1h) * BigInt(writePrice) +
-    BigInt(cacheWrite1h) * BigInt(price.cache_write_1h_input ?? writePrice) +
-    BigInt(usage.output_tokens) * BigInt(price.output);
+  const counts = [plain, cached, cacheWrite - cacheWrite1h, cacheWrite1h, usage.output_tokens];
+  const prices = [price.input, price.cached_input ?? price.input, writePrice, price.cache_write_1h_input ?? writePrice, price.output];
+  // Exact in doubles while every product and their sum stay below 2^53 (every call the runtime sees); BigInt beyond.
+  if (Math.max(...counts) * Math.max(...prices) * counts.length < Number.MAX_SAFE_INTEGER) {
+    let scaled = 0;
+    for (let i = 0; i < counts.length; i++) scaled += counts[i]! * prices[i]!;
+    // The quotient of a double division can round across a whole number: fix it with the exact remainder.
+    let whole = Math.floor(scaled / 1_000_000);
+    let rest = scaled - whole * 1_000_000;
+    if (rest < 0) [whole, rest] = [whole - 1, rest + 1_000_000];
+    else if (rest >= 1_000_000) [whole, rest] = [whole + 1, rest - 1_000_000];
+    return rest > 0 ? whole + 1 : whole;
+  }
+  let scaled = 0n;
+  for (let i = 0; i < counts.length; i++) scaled += BigInt(counts[i]!) * BigInt(prices[i]!);
   const million = 1_000_000n;
   return Number((scaled + million - 1n) / million);
 }
