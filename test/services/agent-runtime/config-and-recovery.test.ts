@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { appendFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTestIssuer } from "../../support/agent-token.js";
-import { runRuntimeCli, startRuntimeProcess } from "../../support/agent-runtime.js";
+import { runRuntimeCli, startRuntimeProcess, type RuntimeProcess } from "../../support/agent-runtime.js";
 import { freePort } from "../../support/ports.js";
 import { waitFor } from "../../support/processes.js";
 import { chat, post, tempDir, usePeers } from "./helpers.js";
@@ -110,11 +110,21 @@ describe("state dir", () => {
 });
 
 describe("crash recovery", () => {
-  it("a call cut off by a crash is charged its reservation after the restart, once", async () => {
-    const { token } = await peers.issuer.issue(1_000_000);
+  /** A runtime on a fresh state dir, and a way to start another on the same dir. */
+  async function onFreshState(budgetMicros = 1_000_000) {
+    const { token } = await peers.issuer.issue(budgetMicros);
     const stateDir = tempDir();
     const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
-    const rt = await startRuntimeProcess({ token, stateDir, args });
+    const start = () => startRuntimeProcess({ token, stateDir, args });
+    return { stateDir, start, rt: await start() };
+  }
+
+  async function killHard(rt: RuntimeProcess): Promise<void> {
+    await killHard(rt);
+  }
+
+  it("a call cut off by a crash is charged its reservation after the restart, once", async () => {
+    const { start, rt } = await onFreshState();
     let release!: () => void;
     peers.fake.holdStream = new Promise<void>((resolve) => (release = resolve));
     const res = await fetch(`${rt.url}/openai/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chat("gpt-4o-mini", 1000, { stream: true })) });
@@ -122,28 +132,24 @@ describe("crash recovery", () => {
     await reader.read();
     const reserved = (await rt.status()).reserved_micros;
     expect(reserved).toBeGreaterThan(0);
-    process.kill(-rt.proc.child.pid!, "SIGKILL");
-    await rt.proc.exited;
+    await killHard(rt);
     peers.fake.holdStream = undefined;
     release();
     await reader.read().catch(() => undefined);
 
-    const again = await startRuntimeProcess({ token, stateDir, args });
+    const again = await start();
     const status = await again.status();
     expect(status).toMatchObject({ spent_micros: reserved, reserved_micros: 0, calls: 1 });
     expect(again.proc.output()).toContain("interrupted by the last shutdown");
     await again.stop();
-    const third = await startRuntimeProcess({ token, stateDir, args });
+    const third = await start();
     await waitFor("status", async () => (await third.status()).spent_micros === reserved);
     expect(third.proc.output()).not.toContain("interrupted by the last shutdown");
     await third.stop();
   });
 
   it("a call the upstream is still answering when the process is killed is charged its reservation after the restart", async () => {
-    const { token } = await peers.issuer.issue(1_000_000);
-    const stateDir = tempDir();
-    const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
-    const rt = await startRuntimeProcess({ token, stateDir, args });
+    const { start, rt } = await onFreshState();
     let release!: () => void;
     peers.fake.holdAnswer = new Promise<void>((resolve) => (release = resolve));
     const hitsBefore = peers.fake.totalHits();
@@ -151,46 +157,38 @@ describe("crash recovery", () => {
     await waitFor("the call to reach the upstream", () => peers.fake.totalHits() > hitsBefore);
     const reserved = (await rt.status()).reserved_micros;
     expect(reserved).toBeGreaterThan(0);
-    process.kill(-rt.proc.child.pid!, "SIGKILL");
-    await rt.proc.exited;
+    await killHard(rt);
     peers.fake.holdAnswer = undefined;
     release();
     await call;
 
-    const again = await startRuntimeProcess({ token, stateDir, args });
+    const again = await start();
     expect(await again.status()).toMatchObject({ spent_micros: reserved, reserved_micros: 0, calls: 1 });
     expect(again.proc.output()).toContain("interrupted by the last shutdown");
     await again.stop();
   });
 
   it("a call answered just before the process is killed keeps its exact cost (settled in the journal, not yet in the ledger)", async () => {
-    const { token } = await peers.issuer.issue(1_000_000);
-    const stateDir = tempDir();
-    const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
-    const rt = await startRuntimeProcess({ token, stateDir, args });
+    const { start, rt } = await onFreshState();
     peers.fake.usage = { input: 321, cached: 0, cacheWrite: 0, output: 12 };
     const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 5000));
-    process.kill(-rt.proc.child.pid!, "SIGKILL"); // within the journal's flush interval: the ledger has not taken it yet
-    await rt.proc.exited;
+    await killHard(rt); // within the journal's flush interval: the ledger has not taken it yet
     expect(res.status).toBe(200);
     const cost = Number(res.headers.get("x-iron-cost-micros"));
     expect(cost).toBeGreaterThan(0);
 
-    const again = await startRuntimeProcess({ token, stateDir, args });
+    const again = await start();
     expect(await again.status()).toMatchObject({ spent_micros: cost, reserved_micros: 0, calls: 1 });
     expect(again.proc.output()).not.toContain("interrupted by the last shutdown");
     await again.stop();
-    const third = await startRuntimeProcess({ token, stateDir, args });
+    const third = await start();
     expect(await third.status()).toMatchObject({ spent_micros: cost, calls: 1 });
     await third.stop();
     peers.fake.usage = { input: 100, cached: 0, cacheWrite: 0, output: 20 };
   });
 
   it("keeps a long call's reservation when the journal starts over under it (many calls while one stream is open)", async () => {
-    const { token } = await peers.issuer.issue(100_000_000);
-    const stateDir = tempDir();
-    const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
-    const rt = await startRuntimeProcess({ token, stateDir, args });
+    const { stateDir, start, rt } = await onFreshState(100_000_000);
     let release!: () => void;
     peers.fake.holdStream = new Promise<void>((resolve) => (release = resolve));
     const res = await fetch(`${rt.url}/openai/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chat("gpt-4o-mini", 1000, { stream: true })) });
@@ -208,13 +206,12 @@ describe("crash recovery", () => {
       startedOver = journal() < before;
     }
     expect(startedOver).toBe(true);
-    process.kill(-rt.proc.child.pid!, "SIGKILL");
-    await rt.proc.exited;
+    await killHard(rt);
     peers.fake.holdStream = undefined;
     release();
     await reader.read().catch(() => undefined);
 
-    const again = await startRuntimeProcess({ token, stateDir, args });
+    const again = await start();
     const status = await again.status();
     expect(status.spent_micros).toBe(spent + reserved);
     expect(again.proc.output()).toContain("interrupted by the last shutdown");
@@ -222,16 +219,12 @@ describe("crash recovery", () => {
   });
 
   it("skips a journal line cut short (a power loss) and says so; the calls before it count", async () => {
-    const { token } = await peers.issuer.issue(1_000_000);
-    const stateDir = tempDir();
-    const args = ["--jwks-file", peers.jwksFile, ...upstreams()];
-    const rt = await startRuntimeProcess({ token, stateDir, args });
+    const { stateDir, start, rt } = await onFreshState();
     const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 100));
-    process.kill(-rt.proc.child.pid!, "SIGKILL");
-    await rt.proc.exited;
+    await killHard(rt);
     appendFileSync(join(stateDir, "calls.journal"), '["r","half-written",');
 
-    const again = await startRuntimeProcess({ token, stateDir, args });
+    const again = await start();
     expect(await again.status()).toMatchObject({ spent_micros: Number(res.headers.get("x-iron-cost-micros")), calls: 1 });
     expect(again.proc.output()).toContain("cut short");
     await again.stop();
