@@ -124,8 +124,8 @@ describe("crash recovery", () => {
     await rt.proc.exited;
   }
 
-  it("a call cut off by a crash is charged its reservation after the restart, once", async () => {
-    const { start, rt } = await onFreshState();
+  /** A stream the fake upstream holds after its first event; `end` lets the upstream finish it (after a kill). */
+  async function heldStream(rt: RuntimeProcess): Promise<{ reserved: number; end(): Promise<void> }> {
     let release!: () => void;
     peers.fake.holdStream = new Promise<void>((resolve) => (release = resolve));
     const res = await fetch(`${rt.url}/openai/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chat("gpt-4o-mini", 1000, { stream: true })) });
@@ -133,10 +133,21 @@ describe("crash recovery", () => {
     await reader.read();
     const reserved = (await rt.status()).reserved_micros;
     expect(reserved).toBeGreaterThan(0);
+    return {
+      reserved,
+      async end() {
+        peers.fake.holdStream = undefined;
+        release();
+        await reader.read().catch(() => undefined);
+      },
+    };
+  }
+
+  it("a call cut off by a crash is charged its reservation after the restart, once", async () => {
+    const { start, rt } = await onFreshState();
+    const { reserved, end } = await heldStream(rt);
     await killHard(rt);
-    peers.fake.holdStream = undefined;
-    release();
-    await reader.read().catch(() => undefined);
+    await end();
 
     const again = await start();
     const status = await again.status();
@@ -190,12 +201,7 @@ describe("crash recovery", () => {
 
   it("keeps a long call's reservation when the journal starts over under it (many calls while one stream is open)", async () => {
     const { stateDir, start, rt } = await onFreshState(100_000_000);
-    let release!: () => void;
-    peers.fake.holdStream = new Promise<void>((resolve) => (release = resolve));
-    const res = await fetch(`${rt.url}/openai/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chat("gpt-4o-mini", 1000, { stream: true })) });
-    const reader = res.body!.getReader();
-    await reader.read();
-    const reserved = (await rt.status()).reserved_micros;
+    const { reserved, end } = await heldStream(rt);
     const journal = () => statSync(join(stateDir, "calls.journal")).size;
     let spent = 0;
     let startedOver = false;
@@ -208,9 +214,7 @@ describe("crash recovery", () => {
     }
     expect(startedOver).toBe(true);
     await killHard(rt);
-    peers.fake.holdStream = undefined;
-    release();
-    await reader.read().catch(() => undefined);
+    await end();
 
     const again = await start();
     const status = await again.status();
