@@ -32,6 +32,12 @@ export interface FakeLlm {
   streamGapMs: number;
   /** When set, the next calls answer with this status and an error body. */
   failWith: number | undefined;
+  /** When set, a chat-completion stream carries this many bytes of content (in events of `eventBytes`) before its usage, written as the reader takes them. */
+  bulkStream: { bytes: number; eventBytes: number } | undefined;
+  /** Bytes of stream events the fake has handed to its sockets so far. */
+  streamedBytes: number;
+  /** Answers whose connection closed before the fake finished them (the caller went away). */
+  abandoned: number;
   close(): Promise<void>;
 }
 
@@ -53,6 +59,9 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     holdAnswer: undefined,
     streamGapMs: 0,
     failWith: undefined,
+    bulkStream: undefined,
+    streamedBytes: 0,
+    abandoned: 0,
     close: async () => undefined,
   };
   const server: Server = createServer((req, res) => {
@@ -68,6 +77,9 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         /* keep {} */
       }
       fake.lastRequest[path] = { body, headers: req.headers };
+      res.once("close", () => {
+        if (!res.writableFinished) fake.abandoned += 1;
+      });
       const route = path.split("?")[0]!; // hits and lastRequest keep the query; answers go by path
       const usage = fake.usageFor ? fake.usageFor(route, body, Buffer.concat(chunks).length) : fake.usage;
       void answer(fake, route, body, usage, res);
@@ -99,6 +111,7 @@ async function answer(fake: FakeLlm, path: string, body: Record<string, unknown>
       const events = [
         { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "hel" }, finish_reason: null }], ...(includeUsage ? { usage: null } : {}) },
         { ...base, choices: [{ index: 0, delta: { content: "lo" }, finish_reason: null }], ...(includeUsage ? { usage: null } : {}) },
+        ...bulkEvents(fake, base, includeUsage),
         { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }], ...(includeUsage ? { usage: null } : {}) },
         ...(includeUsage ? [{ ...base, choices: [], usage }] : []),
       ];
@@ -145,14 +158,41 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
+/** The content events of `bulkStream`: deltas of "x" adding up to its bytes. */
+function bulkEvents(fake: FakeLlm, base: Record<string, unknown>, includeUsage: boolean): Record<string, unknown>[] {
+  if (!fake.bulkStream) return [];
+  const { bytes, eventBytes } = fake.bulkStream;
+  const content = "x".repeat(eventBytes);
+  return Array.from({ length: Math.ceil(bytes / eventBytes) }, () => ({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }], ...(includeUsage ? { usage: null } : {}) }));
+}
+
 async function sse(fake: FakeLlm, res: ServerResponse, events: string[]): Promise<void> {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   const [first, ...rest] = events;
-  res.write(first);
+  send(fake, res, first!);
   if (fake.holdStream) await fake.holdStream;
   for (const event of rest) {
+    if (res.destroyed) return;
     if (fake.streamGapMs > 0) await new Promise((resolve) => setTimeout(resolve, fake.streamGapMs));
-    res.write(event);
+    // As a provider's server does: the next event waits while the reader's socket is full.
+    if (!send(fake, res, event)) await drainedOrClosed(res);
   }
   res.end();
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+function send(fake: FakeLlm, res: ServerResponse, event: string): boolean {
+  fake.streamedBytes += Buffer.byteLength(event);
+  return res.write(event);
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { EventEmitter } from "node:events";
 import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
 import { costMicros, type ModelPrice, type TelemetryEvent, type TokenUsage } from "@iron/protocol";
@@ -12,9 +11,9 @@ import type { Budget } from "./budget.js";
 import type { Prices } from "./prices.js";
 import type { Store, SettledCall } from "./state/store.js";
 import type { CallOutcome, CallReport } from "./metrics.js";
+import { requestUpstream, type CallSignal, type UpstreamAnswer } from "./upstream.js";
 
-/** Fires when the agent goes away: an AbortSignal, or any emitter of `abort` with an `aborted` flag (cheaper per call). */
-export type CallSignal = AbortSignal | (EventEmitter & { readonly aborted: boolean });
+export type { CallSignal } from "./upstream.js";
 
 /** One LLM call on its way upstream: where to, with which headers (credentials already in place) and body. */
 export interface ProxyCall {
@@ -135,10 +134,10 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   const headers = call.headers;
   headers["content-type"] = "application/json";
   headers["accept-encoding"] = "identity";
-  let upstream: Dispatcher.ResponseData;
+  let upstream: UpstreamAnswer;
   rec.upstreamAt = performance.now();
   try {
-    upstream = await ctx.upstream.request({ origin: call.origin, path: call.path, method: "POST", headers, body: shape.body, signal: call.signal });
+    upstream = await requestUpstream(ctx.upstream, { origin: call.origin, path: call.path, headers, body: shape.body, signal: call.signal });
   } catch (err) {
     // Unreachable upstream: nothing was billed. The agent hanging up mid-request: the provider may have billed it.
     const agentLeft = call.signal?.aborted === true;
@@ -154,7 +153,7 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   const failed = upstream.statusCode >= 400;
   let body: Buffer;
   try {
-    body = Buffer.from(await upstream.body.arrayBuffer());
+    body = await upstream.whole();
     rec.upstreamMs = performance.now() - rec.upstreamAt;
   } catch (err) {
     settle(ctx, rec, { status: upstream.statusCode, usage: undefined, complete: false, failed });
@@ -169,11 +168,11 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   return { status: upstream.statusCode, headers: out, body };
 }
 
-async function* relay(ctx: CallContext, rec: CallRecord, upstream: Dispatcher.ResponseData): AsyncGenerator<Uint8Array> {
+async function* relay(ctx: CallContext, rec: CallRecord, upstream: UpstreamAnswer): AsyncGenerator<Uint8Array> {
   const scanner = new SseUsageScanner();
   let complete = false;
   try {
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+    for await (const chunk of upstream.chunks()) {
       scanner.feed(chunk);
       yield chunk;
     }
@@ -182,7 +181,6 @@ async function* relay(ctx: CallContext, rec: CallRecord, upstream: Dispatcher.Re
     scanner.end();
     // A stream's upstream time runs to its last chunk (the agent's reading included): what is left is the runtime's own.
     rec.upstreamMs = performance.now() - rec.upstreamAt!;
-    if (!complete) upstream.body.destroy();
     settle(ctx, rec, { status: upstream.statusCode, usage: normalizeUsage(rec.route.provider, scanner.raw), complete, failed: false });
   }
 }
@@ -210,7 +208,7 @@ function budgetHeaders(ctx: CallContext, rec: CallRecord): Record<string, string
 }
 
 /** The upstream's answer headers worth passing on, with the runtime's own. */
-function answerHeaders(ctx: CallContext, rec: CallRecord, upstream: Dispatcher.ResponseData): Record<string, string> {
+function answerHeaders(ctx: CallContext, rec: CallRecord, upstream: UpstreamAnswer): Record<string, string> {
   return withBudgetHeaders(ctx, rec, forwardableHeaderObject(upstream.headers));
 }
 

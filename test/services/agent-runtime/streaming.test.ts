@@ -108,4 +108,62 @@ describe("streaming", () => {
     expect(after.spent_micros - before.spent_micros).toBe(reserved);
     expect(after.calls - before.calls).toBe(1);
   });
+
+  it("holds back a fast stream while the agent does not read, and relays every byte once it does", async () => {
+    const total = 64 * 1024 * 1024;
+    fake.bulkStream = { bytes: total, eventBytes: 256 * 1024 };
+    fake.streamedBytes = 0;
+    try {
+      const before = await rt.status();
+      const { reader, decoder } = await openStream("/openai/v1/chat/completions", chat("gpt-4o-mini", 100, { stream: true }));
+      // The agent reads nothing: once the sockets on the way are full the upstream waits, instead of the runtime taking it all in.
+      let written = -1;
+      await waitFor("the upstream to stop writing", async () => {
+        const now = fake.streamedBytes;
+        const still = now === written;
+        written = now;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return still;
+      });
+      expect(written).toBeLessThan(total / 2);
+      let content = 0;
+      let text = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+        const lines = text.split("\n");
+        text = lines.pop()!;
+        for (const line of lines) if (line.startsWith("data: {")) content += ((JSON.parse(line.slice(6)) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? "").length;
+      }
+      expect(content).toBe(Math.ceil(total / (256 * 1024)) * 256 * 1024 + "hello".length);
+      await waitFor("the stream to settle", async () => (await rt.status()).calls_in_flight === 0);
+      expect((await rt.status()).calls - before.calls).toBe(1);
+    } finally {
+      fake.bulkStream = undefined;
+    }
+  });
+
+  it("cuts the upstream call when the agent hangs up before the answer, and charges the reservation", async () => {
+    const before = await rt.status();
+    const abandoned = fake.abandoned;
+    let release!: () => void;
+    fake.holdAnswer = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const abort = new AbortController();
+      const sent = fetch(`${rt.url}/openai/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chat("gpt-4o-mini", 1000)), signal: abort.signal }).catch((err: Error) => err);
+      await waitFor("the call to reach the upstream", async () => (await rt.status()).calls_in_flight === 1);
+      const reserved = (await rt.status()).reserved_micros;
+      abort.abort();
+      expect(await sent).toBeInstanceOf(Error);
+      await waitFor("the runtime to close the upstream call", async () => fake.abandoned === abandoned + 1);
+      await waitFor("the call to settle", async () => (await rt.status()).calls_in_flight === 0);
+      const after = await rt.status();
+      expect(after.spent_micros - before.spent_micros).toBe(reserved);
+      expect(after.calls - before.calls).toBe(1);
+    } finally {
+      fake.holdAnswer = undefined;
+      release();
+    }
+  });
 });
