@@ -1,4 +1,5 @@
 import type { Endpoint } from "./endpoints.js";
+import { topLevelMembers } from "./json-scan.js";
 
 /** What the runtime needs to know about a request before it goes upstream. */
 export interface RequestShape {
@@ -25,16 +26,50 @@ function largest(a: number | undefined, b: number | undefined): number | undefin
   return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }
 
-/** Reads model, stream flag and output limits from a JSON request body; throws BadRequestError when it is not usable. */
+/** The members of a request the runtime reads; the rest (messages, tools, ...) it passes on unparsed. */
+const READ = new Set(["model", "stream", "n", "prediction", "stream_options", "max_completion_tokens", "max_tokens", "max_output_tokens"] as const);
+
+/**
+ * Reads model, stream flag and output limits from a JSON request body; throws BadRequestError when it is not usable.
+ * Only the members in READ are parsed: a prompt of tens of kilobytes is scanned past, not built into objects. Its
+ * bytes still all count in the estimate, and what is not valid JSON inside it the provider refuses (and does not bill).
+ */
 export function readRequestShape(endpoint: Endpoint, raw: Buffer): RequestShape {
+  const text = raw.toString("utf8");
+  const members = topLevelMembers(text, READ);
+  return shapeOf(endpoint, raw, text, members ? parseMembers(members) : parseObject(text));
+}
+
+/** The same shape from the whole parsed body: what the scan must agree with (the tests hold it to that). */
+export function readRequestShapeByFullParse(endpoint: Endpoint, raw: Buffer): RequestShape {
+  const text = raw.toString("utf8");
+  return shapeOf(endpoint, raw, text, parseObject(text));
+}
+
+function parseMembers(members: Partial<Record<string, string>>): Record<string, unknown> {
+  const req: Record<string, unknown> = {};
+  for (const key in members) {
+    try {
+      req[key] = JSON.parse(members[key]!);
+    } catch {
+      throw new BadRequestError(`the request's "${key}" is not valid JSON`);
+    }
+  }
+  return req;
+}
+
+function parseObject(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString("utf8"));
+    parsed = JSON.parse(text);
   } catch {
     throw new BadRequestError("the request body is not valid JSON");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new BadRequestError("the request body must be a JSON object");
-  const req = parsed as Record<string, unknown>;
+  return parsed as Record<string, unknown>;
+}
+
+function shapeOf(endpoint: Endpoint, raw: Buffer, text: string, req: Record<string, unknown>): RequestShape {
   if (typeof req.model !== "string" || req.model.length === 0 || req.model.length > 200) {
     throw new BadRequestError('the request needs a "model" string');
   }
@@ -53,8 +88,9 @@ export function readRequestShape(endpoint: Endpoint, raw: Buffer): RequestShape 
       const usageRequested = typeof options === "object" && options !== null && (options as Record<string, unknown>).include_usage === true;
       if (stream && !usageRequested) {
         // Without this, an OpenAI stream carries no usage and the call could not be priced exactly.
-        req.stream_options = { ...(typeof options === "object" && options !== null ? options : {}), include_usage: true };
-        body = Buffer.from(JSON.stringify(req));
+        const whole = parseObject(text);
+        whole.stream_options = { ...(typeof options === "object" && options !== null ? options : {}), include_usage: true };
+        body = Buffer.from(JSON.stringify(whole));
       }
       const outputLimit = largest(positiveInt(req.max_completion_tokens), positiveInt(req.max_tokens));
       return { model, stream, outputLimit, choices, extraOutputTokens, body };

@@ -1,5 +1,6 @@
 import type { TokenUsage } from "@iron/protocol";
 import type { Provider } from "./endpoints.js";
+import { topLevelMember } from "./json-scan.js";
 
 /** The provider's usage counters as seen so far (a stream reports them across several events). */
 export type RawUsage = Record<string, number>;
@@ -88,89 +89,6 @@ export class SseUsageScanner {
     } catch {
       /* not JSON: not ours to judge, the client gets it as it is */
     }
-  }
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
-
-function skipSpace(text: string, i: number): number {
-  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
-  return i;
-}
-
-/** The index of the quote that closes the string opened at `i`, or -1 when the text breaks off. */
-function stringEnd(text: string, i: number): number {
-  for (let from = i + 1; ; ) {
-    const q = text.indexOf('"', from);
-    if (q < 0) return -1;
-    let k = q - 1;
-    while (text.charCodeAt(k) === BACKSLASH) k--;
-    if ((q - 1 - k) % 2 === 0) return q;
-    from = q + 1;
-  }
-}
-
-/** The index just past the JSON value that starts at `i`, or -1 when the text breaks off. */
-function valueEnd(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  if (c === QUOTE) {
-    const q = stringEnd(text, i);
-    return q < 0 ? -1 : q + 1;
-  }
-  if (c === 0x7b || c === 0x5b) {
-    let depth = 0;
-    for (let j = i; j < text.length; j++) {
-      const d = text.charCodeAt(j);
-      if (d === QUOTE) {
-        j = stringEnd(text, j);
-        if (j < 0) return -1;
-      } else if (d === 0x7b || d === 0x5b) depth++;
-      else if ((d === 0x7d || d === 0x5d) && --depth === 0) return j + 1;
-    }
-    return -1;
-  }
-  let j = i;
-  while (j < text.length) {
-    const d = text.charCodeAt(j);
-    if (d === 0x2c || d === 0x7d || d === 0x5d || isSpace(d)) break;
-    j++;
-  }
-  return j === i || j === text.length ? -1 : j;
-}
-
-/**
- * The text of the top-level member `key` of the JSON object in `text` (the last one, as JSON.parse keeps), or undefined
- * when there is none or `text` is not a whole object. It reads an LLM answer for its usage without building the rest:
- * strings, the bulk of an answer, are skipped with indexOf.
- */
-export function topLevelMember(text: string, key: string): string | undefined {
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== 0x7b) return undefined;
-  let found: string | undefined;
-  i = skipSpace(text, i + 1);
-  if (text.charCodeAt(i) === 0x7d) return undefined;
-  for (;;) {
-    if (text.charCodeAt(i) !== QUOTE) return undefined;
-    const keyEnd = stringEnd(text, i);
-    if (keyEnd < 0) return undefined;
-    const raw = text.slice(i + 1, keyEnd);
-    const name = raw.includes("\\") ? (JSON.parse(text.slice(i, keyEnd + 1)) as string) : raw;
-    i = skipSpace(text, keyEnd + 1);
-    if (text.charCodeAt(i) !== 0x3a) return undefined;
-    const start = skipSpace(text, i + 1);
-    const end = valueEnd(text, start);
-    if (end < 0) return undefined;
-    if (name === key) found = text.slice(start, end);
-    i = skipSpace(text, end);
-    const next = text.charCodeAt(i);
-    if (next === 0x7d) return skipSpace(text, i + 1) === text.length ? found : undefined;
-    if (next !== 0x2c) return undefined;
-    i = skipSpace(text, i + 1);
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { mergeAnswerUsage, mergeUsage, topLevelMember, type RawUsage } from "../../../services/agent-runtime/src/usage.js";
+import { mergeAnswerUsage, mergeUsage, type RawUsage } from "../../../services/agent-runtime/src/usage.js";
+import { topLevelMember } from "../../../services/agent-runtime/src/json-scan.js";
 
 const usage = fc.record({ prompt_tokens: fc.nat(), completion_tokens: fc.nat(), total_tokens: fc.nat() }, { requiredKeys: [] });
 /** Keys that tempt a scanner: the key itself inside strings, escaped, nested, or as a value. */

@@ -1,0 +1,69 @@
+/**
+ * The runtime reads a request's model and limits without parsing its prompt (issue 19): the scan must give exactly
+ * the shape a parse of the whole body gives, for any request object in any layout, and refuse what is not an object.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import type { Endpoint } from "../../../services/agent-runtime/src/endpoints.js";
+import { BadRequestError, readRequestShape, readRequestShapeByFullParse } from "../../../services/agent-runtime/src/request-shape.js";
+
+const ENDPOINTS: Endpoint[] = ["chat.completions", "responses", "embeddings", "messages"];
+/** Keys the runtime reads, and look-alikes a scanner could confuse with them. */
+const key = fc.constantFrom("model", "stream", "n", "prediction", "stream_options", "max_tokens", "max_completion_tokens", "max_output_tokens", "Model", "max_tokens ", '"model"', "model\\", "messages");
+const limit = fc.oneof(fc.integer({ min: -5, max: 100_000 }), fc.constant(null), fc.double(), fc.string());
+const member = fc.oneof(
+  limit,
+  fc.boolean(),
+  fc.constantFrom("gpt-4o-mini", "claude-sonnet-4", 'gpt-"4"', "gpt\\4", "", "x".repeat(201)),
+  fc.record({ include_usage: fc.boolean() }, { requiredKeys: [] }),
+  fc.dictionary(key, fc.jsonValue()),
+  fc.jsonValue(),
+);
+const messages = fc.array(fc.record({ role: fc.constantFrom("user", "system"), content: fc.oneof(fc.string(), fc.dictionary(key, fc.jsonValue())) }), { maxLength: 4 });
+/** Members in order, repeats allowed (a parse keeps the last), some keys written with \u escapes. */
+const entries = fc.array(fc.tuple(key, member, fc.boolean()), { maxLength: 10 });
+const model = fc.constantFrom("gpt-4o-mini", "claude-sonnet-4", "text-embedding-3-small");
+const escaped = (k: string) => `"${[...k].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}"`;
+const spaces = ["", " ", "\n  ", "\t"];
+
+function requestText(list: [string, unknown, boolean][], gap: string): string {
+  return `${gap}{${gap}${list.map(([k, v, esc]) => `${esc ? escaped(k) : JSON.stringify(k)}${gap}:${gap}${JSON.stringify(v)}`).join(`,${gap}`)}${gap}}${gap}`;
+}
+
+/** The shape, or the error's message: both paths must agree on either. */
+function outcome(read: () => unknown): unknown {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof BadRequestError) return { refused: true };
+    throw err;
+  }
+}
+
+describe("reading a request's shape by scanning it", () => {
+  it("gives what parsing the whole body gives, for any request object and layout", () => {
+    fc.assert(
+      fc.property(entries, messages, model, fc.nat(3), fc.nat(3), fc.boolean(), (list, msgs, m, gap, endpoint, withModel) => {
+        const all: [string, unknown, boolean][] = [["messages", msgs, false], ...list, ...(withModel ? [["model", m, gap === 1] as [string, unknown, boolean]] : [])];
+        const raw = Buffer.from(requestText(all, spaces[gap]!));
+        const route = ENDPOINTS[endpoint]!;
+        expect(outcome(() => readRequestShape(route, raw))).toEqual(outcome(() => readRequestShapeByFullParse(route, raw)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("keeps the last of repeated members and decodes escaped keys, as a parse does", () => {
+    const raw = Buffer.from('{"model":"a","max_tokens":5,"messages":[{"content":"\\"max_tokens\\": 1"}],"max_tokens":900,"m\\u006fdel":"gpt-4o"}');
+    const shape = readRequestShape("chat.completions", raw);
+    expect(shape).toMatchObject({ model: "gpt-4o", outputLimit: 900 });
+    expect(shape).toEqual(readRequestShapeByFullParse("chat.completions", raw));
+  });
+
+  it("refuses a body that is not one JSON object, cut short anywhere or with text after it", () => {
+    const text = JSON.stringify({ model: "gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: 'say "hi" {[' }] });
+    for (let cut = 0; cut < text.length; cut++) expect(() => readRequestShape("chat.completions", Buffer.from(text.slice(0, cut)))).toThrow(BadRequestError);
+    for (const bad of [`${text}x`, `[${text}]`, '"model"', "", "null"]) expect(() => readRequestShape("chat.completions", Buffer.from(bad))).toThrow(BadRequestError);
+    expect(() => readRequestShape("chat.completions", Buffer.from('{"model":"gpt-4o-mini","max_tokens":NaN}'))).toThrow('"max_tokens" is not valid JSON');
+  });
+});
