@@ -57,12 +57,12 @@ function valueEnd(text: string, i: number): number {
 }
 
 /**
- * The text of the top-level members of the JSON object in `text` whose keys are in `keys`, or undefined when `text` is
- * not a whole object (then JSON.parse would fail or give no object). Only the object's structure is checked: a value
- * that is not one of `keys` is skipped over, not validated.
+ * The value texts of the top-level members of the JSON object in `text` named in `keys`, by the keys' positions
+ * (undefined where absent), or undefined when `text` is not a whole object (then JSON.parse would fail or give no
+ * object). Only the object's structure is checked: a member not in `keys` is skipped over, not validated.
  */
-export function topLevelMembers<K extends string>(text: string, keys: ReadonlySet<K>): Partial<Record<K, string>> | undefined {
-  const found: Partial<Record<K, string>> = {};
+export function topLevelMembers(text: string, keys: readonly string[]): (string | undefined)[] | undefined {
+  const found = new Array<string | undefined>(keys.length).fill(undefined);
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== 0x7b) return undefined;
   i = skipSpace(text, i + 1);
@@ -71,14 +71,13 @@ export function topLevelMembers<K extends string>(text: string, keys: ReadonlySe
     if (text.charCodeAt(i) !== QUOTE) return undefined;
     const keyEnd = stringEnd(text, i);
     if (keyEnd < 0) return undefined;
-    const raw = text.slice(i + 1, keyEnd);
-    const name = raw.includes("\\") ? (JSON.parse(text.slice(i, keyEnd + 1)) as string) : raw;
+    const which = keyIndex(text, i + 1, keyEnd, keys);
     i = skipSpace(text, keyEnd + 1);
     if (text.charCodeAt(i) !== 0x3a) return undefined;
     const start = skipSpace(text, i + 1);
     const end = valueEnd(text, start);
     if (end < 0) return undefined;
-    if (keys.has(name as K)) found[name as K] = text.slice(start, end);
+    if (which >= 0) found[which] = text.slice(start, end);
     i = skipSpace(text, end);
     const next = text.charCodeAt(i);
     if (next === 0x7d) return skipSpace(text, i + 1) === text.length ? found : undefined;
@@ -87,11 +86,38 @@ export function topLevelMembers<K extends string>(text: string, keys: ReadonlySe
   }
 }
 
-const keySets = new Map<string, ReadonlySet<string>>();
+/** Which of `keys` the key between `from` and `to` (its quotes excluded) is, or -1; compared in place, decoded only when escaped. */
+function keyIndex(text: string, from: number, to: number, keys: readonly string[]): number {
+  const length = to - from;
+  for (let k = 0; k < keys.length; k++) {
+    if (keys[k]!.length === length && text.startsWith(keys[k]!, from)) return k;
+  }
+  for (let j = from; j < to; j++) {
+    if (text.charCodeAt(j) === BACKSLASH) return keys.indexOf(JSON.parse(text.slice(from - 1, to + 1)) as string);
+  }
+  return -1;
+}
 
 /** The text of the top-level member `key` of the JSON object in `text`, or undefined (none, or not a whole object). */
 export function topLevelMember(text: string, key: string): string | undefined {
-  let keys = keySets.get(key);
-  if (!keys) keySets.set(key, (keys = new Set([key])));
-  return topLevelMembers(text, keys)?.[key];
+  return topLevelMembers(text, [key])?.[0];
+}
+
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** A member's value as JSON.parse gives it, reading short plain strings and numbers directly; throws SyntaxError as JSON.parse does. */
+export function parseValue(text: string): unknown {
+  const c = text.charCodeAt(0);
+  if (c === QUOTE && text.length <= 256 && isPlainString(text)) return text.slice(1, -1);
+  if ((c === 0x2d || (c >= 0x30 && c <= 0x39)) && JSON_NUMBER.test(text)) return Number(text);
+  return JSON.parse(text);
+}
+
+/** A string literal (as valueEnd found it) with no escapes and no control characters: its text between the quotes is its value. */
+function isPlainString(text: string): boolean {
+  for (let j = 1; j < text.length - 1; j++) {
+    const c = text.charCodeAt(j);
+    if (c === BACKSLASH || c < 0x20) return false;
+  }
+  return true;
 }

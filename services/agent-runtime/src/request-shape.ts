@@ -1,5 +1,5 @@
 import type { Endpoint } from "./endpoints.js";
-import { topLevelMembers } from "./json-scan.js";
+import { parseValue, topLevelMembers } from "./json-scan.js";
 
 /** What the runtime needs to know about a request before it goes upstream. */
 export interface RequestShape {
@@ -27,7 +27,7 @@ function largest(a: number | undefined, b: number | undefined): number | undefin
 }
 
 /** The members of a request the runtime reads; the rest (messages, tools, ...) it passes on unparsed. */
-const READ = new Set(["model", "stream", "n", "prediction", "stream_options", "max_completion_tokens", "max_tokens", "max_output_tokens"] as const);
+const READ = ["model", "stream", "n", "prediction", "stream_options", "max_completion_tokens", "max_tokens", "max_output_tokens"] as const;
 
 /**
  * Reads model, stream flag and output limits from a JSON request body; throws BadRequestError when it is not usable.
@@ -46,16 +46,17 @@ export function readRequestShapeByFullParse(endpoint: Endpoint, raw: Buffer): Re
   return shapeOf(endpoint, raw, text, parseObject(text));
 }
 
-function parseMembers(members: Partial<Record<string, string>>): Record<string, unknown> {
-  const req: Record<string, unknown> = {};
-  for (const key in members) {
+function parseMembers(members: (string | undefined)[]): Record<string, unknown> {
+  const value = (k: number): unknown => {
+    const text = members[k];
+    if (text === undefined) return undefined;
     try {
-      req[key] = JSON.parse(members[key]!);
+      return parseValue(text);
     } catch {
-      throw new BadRequestError(`the request's "${key}" is not valid JSON`);
+      throw new BadRequestError(`the request's "${READ[k]}" is not valid JSON`);
     }
-  }
-  return req;
+  };
+  return { model: value(0), stream: value(1), n: value(2), prediction: value(3), stream_options: value(4), max_completion_tokens: value(5), max_tokens: value(6), max_output_tokens: value(7) };
 }
 
 function parseObject(text: string): Record<string, unknown> {

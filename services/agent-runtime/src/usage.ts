@@ -1,6 +1,6 @@
 import type { TokenUsage } from "@iron/protocol";
 import type { Provider } from "./endpoints.js";
-import { topLevelMember } from "./json-scan.js";
+import { parseValue, topLevelMember, topLevelMembers } from "./json-scan.js";
 
 /** The provider's usage counters as seen so far (a stream reports them across several events). */
 export type RawUsage = Record<string, number>;
@@ -92,14 +92,50 @@ export class SseUsageScanner {
   }
 }
 
+const USAGE_MEMBERS = [...FIELDS, "prompt_tokens_details", "input_tokens_details", "cache_creation"];
+
 /**
- * Reads the usage of a whole (non-streamed) answer into `into`: its top-level `usage` member when it has one, else
- * whatever `mergeUsage` finds in the parsed answer. An answer that is not JSON leaves `into` as it is.
+ * The members of a usage object mergeUsage reads, scanned out of its text: counters that are JSON numbers as numbers
+ * (any other value counts as absent, as mergeUsage treats it), the nested objects reduced to the one counter each
+ * that is read from them. Undefined when the text is not a whole object.
+ */
+function scanUsage(text: string): Record<string, unknown> | undefined {
+  const members = topLevelMembers(text, USAGE_MEMBERS);
+  if (!members) return undefined;
+  const usage: Record<string, unknown> = {};
+  for (let k = 0; k < FIELDS.length; k++) usage[FIELDS[k]!] = counter(members[k]);
+  usage.prompt_tokens_details = nested(members[FIELDS.length], "cached_tokens");
+  usage.input_tokens_details = nested(members[FIELDS.length + 1], "cached_tokens");
+  usage.cache_creation = nested(members[FIELDS.length + 2], "ephemeral_1h_input_tokens");
+  return usage;
+}
+
+/** A nested member reduced to its one counter: undefined when absent or null (mergeUsage falls back past those). */
+function nested(text: string | undefined, key: string): Record<string, unknown> | undefined {
+  if (text === undefined || text === "null") return undefined;
+  const inner = text.charCodeAt(0) === 0x7b ? topLevelMembers(text, [key]) : undefined;
+  return inner ? { [key]: counter(inner[0]) } : {};
+}
+
+function counter(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const c = text.charCodeAt(0);
+  return c === 0x2d || (c >= 0x30 && c <= 0x39) ? (parseValue(text) as number) : undefined;
+}
+
+/**
+ * Reads the usage of a whole (non-streamed) answer into `into`: its top-level `usage` member when that is an object
+ * (scanned, not parsed), else whatever `mergeUsage` finds in the parsed answer. An answer that is not JSON leaves
+ * `into` as it is.
  */
 export function mergeAnswerUsage(into: RawUsage, body: string): void {
   try {
-    const usage = topLevelMember(body, "usage");
-    if (usage !== undefined && mergeUsage(into, { usage: JSON.parse(usage) })) return;
+    const text = topLevelMember(body, "usage");
+    if (text !== undefined && text.charCodeAt(0) === 0x7b) {
+      const usage = scanUsage(text);
+      if (usage) mergeUsage(into, { usage });
+      return;
+    }
     mergeUsage(into, JSON.parse(body));
   } catch {
     /* not JSON: the agent gets it as it is; the call is charged its reservation when it claims success */

@@ -71,4 +71,28 @@ describe("mergeAnswerUsage", () => {
     mergeAnswerUsage(notJson, "<html>bad gateway</html>");
     expect(notJson).toEqual({});
   });
+
+  it("reads the same counters as a parse of the whole answer, for any usage object", () => {
+    /** Counters as providers send them and as they should not: numbers of all kinds, strings, nulls, nested objects. */
+    const count = fc.oneof(fc.nat(), fc.integer({ min: -3, max: 3 }), fc.double({ noNaN: true }), fc.constant(null), fc.string(), fc.jsonValue());
+    const counterKey = fc.constantFrom("prompt_tokens", "completion_tokens", "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "total_tokens", "tokens");
+    const details = fc.oneof(fc.record({ cached_tokens: count, audio_tokens: count }, { requiredKeys: [] }), fc.constant(null), count);
+    const usageObject = fc.tuple(
+      fc.dictionary(counterKey, count),
+      fc.record({ prompt_tokens_details: details, input_tokens_details: details, cache_creation: fc.oneof(details, fc.record({ ephemeral_1h_input_tokens: count, ephemeral_5m_input_tokens: count }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+    );
+    fc.assert(
+      fc.property(usageObject, fc.nat(2), ([counters, nestedParts], layout) => {
+        const a = { id: "x", choices: [{ message: { content: '"usage": {"prompt_tokens": 99}' } }], usage: { ...counters, ...nestedParts } };
+        const text = layouts[layout]!(a);
+        const fast: RawUsage = {};
+        mergeAnswerUsage(fast, text);
+        const full: RawUsage = {};
+        mergeUsage(full, JSON.parse(text));
+        expect(fast).toEqual(full);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
+
