@@ -1,11 +1,10 @@
-import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RuntimeConfig, RuntimeOptionsInput } from "./config.js";
 import { DAEMON_ROUTES } from "./endpoints.js";
 import { errorBody, forwardableHeaderObject, type ErrorAnswer } from "./http-errors.js";
 import { Runtime, type RuntimeStatus } from "./runtime.js";
-import type { ProxyResult } from "./proxy-call.js";
+import type { GoneSignal } from "./upstream.js";
 
 export interface RunningRuntime {
   /** e.g. `http://127.0.0.1:8787`; point OpenAI clients at `<url>/openai/v1`, Anthropic clients at `<url>/anthropic`. */
@@ -19,13 +18,20 @@ export interface RunningRuntime {
 
 const ANTHROPIC_VERSION = "2023-06-01";
 
-/** Emits `abort` when the agent hangs up before its answer is written (undici takes it as a request's signal; an AbortController costs more per call). */
-class AgentGone extends EventEmitter {
+/** Tells the call when the agent hangs up before its answer is written. */
+class AgentGone implements GoneSignal {
   aborted = false;
+  private listener: (() => void) | undefined;
+
+  onAbort(listener: (() => void) | undefined): void {
+    this.listener = listener;
+  }
 
   fire(): void {
     this.aborted = true;
-    this.emit("abort");
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.();
   }
 }
 
@@ -117,10 +123,6 @@ async function handle(runtime: Runtime, upstreams: Record<string, { origin: stri
   });
   const upstream = upstreams[path]!;
   const result = await runtime.handle({ route, origin: upstream.origin, path: `${upstream.pathname}${query}`, headers, body, signal: gone });
-  await write(res, result);
-}
-
-async function write(res: ServerResponse, result: ProxyResult): Promise<void> {
   res.writeHead(result.status, result.headers);
   if (Buffer.isBuffer(result.body)) {
     res.end(result.body);

@@ -1,8 +1,13 @@
-import type { EventEmitter } from "node:events";
 import type { Dispatcher } from "undici";
 
-/** Fires when the agent goes away: an AbortSignal, or any emitter of `abort` with an `aborted` flag (cheaper per call). */
-export type CallSignal = AbortSignal | (EventEmitter & { readonly aborted: boolean });
+/** The agent going away, as the daemon tells it: one listener, set and cleared (cheaper per call than an AbortSignal). */
+export interface GoneSignal {
+  readonly aborted: boolean;
+  onAbort(listener: (() => void) | undefined): void;
+}
+
+/** Fires when the agent goes away: the SDK's fetch gives an AbortSignal, the daemon a GoneSignal. */
+export type CallSignal = AbortSignal | GoneSignal;
 
 export interface UpstreamRequest {
   origin: string;
@@ -154,6 +159,6 @@ function onAbort(signal: CallSignal, listener: () => void): () => void {
     signal.addEventListener("abort", listener, { once: true });
     return () => signal.removeEventListener("abort", listener);
   }
-  signal.once("abort", listener);
-  return () => signal.off("abort", listener);
+  signal.onAbort(listener);
+  return () => signal.onAbort(undefined);
 }

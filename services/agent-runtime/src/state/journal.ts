@@ -52,11 +52,12 @@ export class CallJournal {
   }
 
   reserve(r: JournalReservation): void {
-    this.append(JSON.stringify(["r", r.event_id, r.token_id, r.ts, r.provider, r.endpoint, r.model, r.reserved_micros]));
+    this.append(reservationLine(r));
   }
 
-  settle(fields: unknown[]): void {
-    this.append(JSON.stringify(["s", ...fields]));
+  /** Appends a settlement line; `items` is the JSON text of its fields, comma-separated (see Store). */
+  settle(items: string): void {
+    this.append(`["s",${items}]`);
   }
 
   /**
@@ -68,7 +69,7 @@ export class CallJournal {
     const fd = openSync(tmp, "w", 0o600);
     try {
       let text = `${JSON.stringify(["h", FORMAT, after])}\n`;
-      for (const r of open) text += `${JSON.stringify(["r", r.event_id, r.token_id, r.ts, r.provider, r.endpoint, r.model, r.reserved_micros])}\n`;
+      for (const r of open) text += `${reservationLine(r)}\n`;
       writeSync(fd, text);
     } finally {
       closeSync(fd);
@@ -88,6 +89,17 @@ export class CallJournal {
     writeSync(this.fd, text);
     this.bytes += text.length;
   }
+}
+
+function reservationLine(r: JournalReservation): string {
+  return `["r",${jsonString(r.event_id)},${jsonString(r.token_id)},${jsonString(r.ts)},${jsonString(r.provider)},${jsonString(r.endpoint)},${jsonString(r.model)},${r.reserved_micros}]`;
+}
+
+const PLAIN = /^[\w .:/@+-]*$/;
+
+/** JSON.stringify of a string, without the call for the plain ones (ids, timestamps, names) that need no escaping. */
+export function jsonString(value: string): string {
+  return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
 }
 
 function parse(text: string): JournalContents {

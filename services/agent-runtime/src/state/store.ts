@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TelemetryEvent } from "@iron/protocol";
 import { Checkpointer } from "./checkpointer.js";
-import { CallJournal, JOURNAL_FILE, type JournalContents, type JournalReservation } from "./journal.js";
+import { CallJournal, JOURNAL_FILE, jsonString, type JournalContents, type JournalReservation } from "./journal.js";
 import { telemetryEvent, type UsageSource } from "./telemetry-event.js";
 
 /**
@@ -80,12 +80,11 @@ const SETTLED_NUMBERS = ["reserved_micros", "cost_micros", "input_tokens", "cach
 const SETTLED_STRINGS = ["event_id", "token_id", "ts", "type", "provider", "endpoint", "model"] as const;
 const TELEMETRY_FLAGS = [undefined, "reported", "estimated"] as const;
 
-function settlementFields(row: SettledCall, usage: UsageSource | undefined): unknown[] {
-  return [
-    row.event_id, row.token_id, row.ts, row.type, row.provider, row.endpoint, row.model,
-    row.reserved_micros, row.cost_micros, row.input_tokens, row.cached_input_tokens, row.cache_write_input_tokens,
-    row.output_tokens, row.latency_ms, row.http_status, TELEMETRY_FLAGS.indexOf(usage),
-  ];
+/** A settlement's fields as the journal line's items (the inverse of settlementFromFields), built without stringifying an array. */
+function settlementItems(row: SettledCall, usage: UsageSource | undefined): string {
+  return `${jsonString(row.event_id)},${jsonString(row.token_id)},${jsonString(row.ts)},${jsonString(row.type)},${jsonString(row.provider)},${jsonString(row.endpoint)},${jsonString(row.model)},`
+    + `${row.reserved_micros},${row.cost_micros},${row.input_tokens},${row.cached_input_tokens},${row.cache_write_input_tokens},`
+    + `${row.output_tokens},${row.latency_ms},${row.http_status},${TELEMETRY_FLAGS.indexOf(usage)}`;
 }
 
 function settlementFromFields(fields: unknown[]): { row: SettledCall; usage: UsageSource | undefined } | undefined {
@@ -279,7 +278,7 @@ export class Store {
    * event when `usage` says how it was priced) within FLUSH_INTERVAL_MS, both in one transaction.
    */
   settle(row: SettledCall, usage: UsageSource | undefined): void {
-    this.journal.settle(settlementFields(row, usage));
+    this.journal.settle(settlementItems(row, usage));
     this.open.delete(row.event_id);
     this.batch.push({ row, usage });
     if (this.batch.length >= FLUSH_AT_ROWS) this.flush();
