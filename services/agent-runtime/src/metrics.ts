@@ -30,6 +30,8 @@ export interface RuntimeGaugeSource {
 }
 
 const TELEMETRY_STATES = ["off", "enabled", "disabled"] as const;
+const PROVIDERS: readonly Provider[] = ["openai", "anthropic"];
+const OUTCOMES: readonly CallOutcome[] = ["ok", "refused", "upstream_error", "rejected"];
 /** Seconds; the added time is sub-millisecond when healthy, upstream answers take up to minutes. */
 const ADDED_BUCKETS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 const UPSTREAM_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -57,9 +59,10 @@ export class RuntimeMetrics {
   private readonly added: Histogram<"provider">;
   private readonly upstream: Histogram<"provider">;
   private readonly ledgerWrite: Histogram;
-  /** The label sets seen so far (bounded: providers × price-table models and `other` × outcomes), by `provider model outcome`. */
+  /** The label sets seen so far (bounded: providers × price-table models and `other` × outcomes). */
   private readonly labelSets: CallLabels[] = [];
-  private readonly labelIndex = new Map<string, number>();
+  /** Their indexes by model, then provider × outcome (the model strings are the price table's, so the lookup hashes nothing new). */
+  private readonly labelIndex = new Map<string, Int32Array>();
   /** The calls not counted yet, as numbers only: holding their report objects would keep them alive past the young GC. */
   private readonly batchLabels = new Uint16Array(BATCH);
   private readonly batchValues = new Float64Array(BATCH * FIELDS);
@@ -104,12 +107,11 @@ export class RuntimeMetrics {
    * and a batch runs hot in the CPU's caches. A scrape always sees every call recorded before it.
    */
   record(call: CallReport): void {
-    const key = `${call.provider} ${call.model} ${call.outcome}`;
-    let labels = this.labelIndex.get(key);
-    if (labels === undefined) {
-      labels = this.labelSets.push({ provider: call.provider, model: call.model, outcome: call.outcome }) - 1;
-      this.labelIndex.set(key, labels);
-    }
+    let byModel = this.labelIndex.get(call.model);
+    if (byModel === undefined) this.labelIndex.set(call.model, (byModel = new Int32Array(PROVIDERS.length * OUTCOMES.length).fill(-1)));
+    const slot = PROVIDERS.indexOf(call.provider) * OUTCOMES.length + OUTCOMES.indexOf(call.outcome);
+    let labels = byModel[slot]!;
+    if (labels < 0) byModel[slot] = labels = this.labelSets.push({ provider: call.provider, model: call.model, outcome: call.outcome }) - 1;
     const i = this.batched++;
     this.batchLabels[i] = labels;
     const v = i * FIELDS;
@@ -126,17 +128,27 @@ export class RuntimeMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
+  /** Counts the batch: calls and spend summed per label set (one counter update each), latencies observed one by one. */
   private count(): void {
+    const calls = new Float64Array(this.labelSets.length);
+    const spend = new Float64Array(this.labelSets.length);
     for (let i = 0; i < this.batched; i++) {
-      const { provider, model, outcome } = this.labelSets[this.batchLabels[i]!]!;
+      const labels = this.batchLabels[i]!;
       const v = i * FIELDS;
       const [cost, totalMs, upstreamMs, ledgerMs] = [this.batchValues[v]!, this.batchValues[v + 1]!, this.batchValues[v + 2]!, this.batchValues[v + 3]!];
-      this.calls.inc({ provider, model, outcome });
-      if (cost > 0) this.spend.inc({ provider, model }, cost);
+      calls[labels]! += 1;
+      spend[labels]! += cost;
+      const provider = this.labelSets[labels]!.provider;
       const upstreamKnown = !Number.isNaN(upstreamMs);
       this.added.observe({ provider }, Math.max(0, totalMs - (upstreamKnown ? upstreamMs : 0)) / 1000);
       if (upstreamKnown) this.upstream.observe({ provider }, upstreamMs / 1000);
       if (!Number.isNaN(ledgerMs)) this.ledgerWrite.observe(ledgerMs / 1000);
+    }
+    for (let labels = 0; labels < calls.length; labels++) {
+      if (calls[labels] === 0) continue;
+      const { provider, model, outcome } = this.labelSets[labels]!;
+      this.calls.inc({ provider, model, outcome }, calls[labels]);
+      if (spend[labels]! > 0) this.spend.inc({ provider, model }, spend[labels]);
     }
     this.batched = 0;
   }
