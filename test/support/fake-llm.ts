@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 
 /** Token counts the fake reports for the next calls (OpenAI and Anthropic shapes are derived from it). */
@@ -180,16 +181,9 @@ async function sse(fake: FakeLlm, res: ServerResponse, events: string[]): Promis
   res.end();
 }
 
-function drainedOrClosed(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
+async function drainedOrClosed(res: ServerResponse): Promise<void> {
+  const stop = new AbortController(); // takes the other listener off once one fires
+  await Promise.race([once(res, "drain", { signal: stop.signal }), once(res, "close", { signal: stop.signal })]).finally(() => stop.abort());
 }
 
 function send(fake: FakeLlm, res: ServerResponse, event: string): boolean {
