@@ -83,6 +83,8 @@ interface Figures {
   firstP50: number;
   firstP99: number;
   cpuUsPerCall: number;
+  /** CPU per call of each process of a pooled target: how far identical processes differ. */
+  cpuUsPerProcess: number[];
 }
 
 function startChild(args: string[], env: Record<string, string> = {}, nodeArgs = NODE_SOURCE): ChildProcess {
@@ -142,15 +144,16 @@ async function interleaved(targets: Target[], body: string, rate: number, rounds
       pooled.lastByte.push(...sample.lastByte);
       pooled.errors += sample.errors;
     }
-    return figures(name, pooled, mine.reduce((sum, m) => sum + m.cpu, 0));
+    const perProcess = mine.map((m) => (m.cpu * 1000) / m.sample.lastByte.length);
+    return figures(name, pooled, mine.reduce((sum, m) => sum + m.cpu, 0), perProcess);
   });
 }
 
-function figures(name: string, s: Sample, cpu: number): Figures {
+function figures(name: string, s: Sample, cpu: number, cpuUsPerProcess: number[] = []): Figures {
   const n = s.lastByte.length;
   return {
     name, n, errors: s.errors, p50: quantile(s.lastByte, 0.5), p99: quantile(s.lastByte, 0.99),
-    firstP50: quantile(s.firstByte, 0.5), firstP99: quantile(s.firstByte, 0.99), cpuUsPerCall: (cpu * 1000) / n,
+    firstP50: quantile(s.firstByte, 0.5), firstP99: quantile(s.firstByte, 0.99), cpuUsPerCall: (cpu * 1000) / n, cpuUsPerProcess,
   };
 }
 
@@ -160,7 +163,8 @@ const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
 function printTable(rows: Figures[], withFirstByte = false): void {
   for (const f of rows) {
     const first = withFirstByte ? `  first byte p50 ${ms(f.firstP50)} p99 ${ms(f.firstP99)}` : "";
-    console.log(`${f.name.padEnd(36)} n=${f.n} errors=${f.errors}  p50 ${ms(f.p50)}  p99 ${ms(f.p99)}${first}  CPU ${f.cpuUsPerCall.toFixed(0)} µs/call`);
+    const spread = f.cpuUsPerProcess.length > 1 ? ` (by process: ${f.cpuUsPerProcess.map((c) => c.toFixed(0)).join(", ")})` : "";
+    console.log(`${f.name.padEnd(36)} n=${f.n} errors=${f.errors}  p50 ${ms(f.p50)}  p99 ${ms(f.p99)}${first}  CPU ${f.cpuUsPerCall.toFixed(0)} µs/call${spread}`);
   }
 }
 
