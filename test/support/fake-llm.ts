@@ -39,6 +39,8 @@ export interface FakeLlm {
   streamedBytes: number;
   /** Answers whose connection closed before the fake finished them (the caller went away). */
   abandoned: number;
+  /** When set, the fake reads each request whole and then cuts the connection without answering. */
+  dropRequests: boolean;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     bulkStream: undefined,
     streamedBytes: 0,
     abandoned: 0,
+    dropRequests: false,
     close: async () => undefined,
   };
   const server: Server = createServer((req, res) => {
@@ -78,6 +81,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         /* keep {} */
       }
       fake.lastRequest[path] = { body, headers: req.headers };
+      if (fake.dropRequests) return void req.socket.destroy();
       res.once("close", () => {
         if (!res.writableFinished) fake.abandoned += 1;
       });

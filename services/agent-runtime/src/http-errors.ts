@@ -15,6 +15,8 @@ export function errorBody(answer: ErrorAnswer): Buffer {
 const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
   "host", "content-length", "accept-encoding",
+  // Node's server has already answered an agent's `Expect: 100-continue`; undici refuses to send the header on.
+  "expect",
 ]);
 
 /** Headers worth forwarding in either direction: no hop-by-hop headers, no length (re-computed), no compression (we read the bodies). */

@@ -72,6 +72,7 @@ export function topLevelMembers(text: string, keys: readonly string[]): (string 
     const keyEnd = stringEnd(text, i);
     if (keyEnd < 0) return undefined;
     const which = keyIndex(text, i + 1, keyEnd, keys);
+    if (which === NOT_A_KEY) return undefined;
     i = skipSpace(text, keyEnd + 1);
     if (text.charCodeAt(i) !== 0x3a) return undefined;
     const start = skipSpace(text, i + 1);
@@ -86,14 +87,25 @@ export function topLevelMembers(text: string, keys: readonly string[]): (string 
   }
 }
 
-/** Which of `keys` the key between `from` and `to` (its quotes excluded) is, or -1; compared in place, decoded only when escaped. */
+/** keyIndex's answer for a key that is not a valid JSON string (a bad escape, a raw control character). */
+const NOT_A_KEY = -2;
+
+/**
+ * Which of `keys` the key between `from` and `to` (its quotes excluded) is, -1 for none, or NOT_A_KEY; compared in
+ * place, decoded only when escaped.
+ */
 function keyIndex(text: string, from: number, to: number, keys: readonly string[]): number {
   const length = to - from;
   for (let k = 0; k < keys.length; k++) {
     if (keys[k]!.length === length && text.startsWith(keys[k]!, from)) return k;
   }
   for (let j = from; j < to; j++) {
-    if (text.charCodeAt(j) === BACKSLASH) return keys.indexOf(JSON.parse(text.slice(from - 1, to + 1)) as string);
+    if (text.charCodeAt(j) !== BACKSLASH) continue;
+    try {
+      return keys.indexOf(JSON.parse(text.slice(from - 1, to + 1)) as string);
+    } catch {
+      return NOT_A_KEY;
+    }
   }
   return -1;
 }

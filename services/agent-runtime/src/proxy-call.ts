@@ -11,7 +11,7 @@ import type { Budget } from "./budget.js";
 import type { Prices } from "./prices.js";
 import type { Store, SettledCall } from "./state/store.js";
 import type { CallOutcome, CallReport } from "./metrics.js";
-import { requestUpstream, type CallSignal, type UpstreamAnswer } from "./upstream.js";
+import { requestUpstream, UpstreamFailure, type CallSignal, type UpstreamAnswer } from "./upstream.js";
 
 export type { CallSignal } from "./upstream.js";
 
@@ -139,10 +139,19 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   try {
     upstream = await requestUpstream(ctx.upstream, { origin: call.origin, path: call.path, headers, body: shape.body, signal: call.signal });
   } catch (err) {
-    // Unreachable upstream: nothing was billed. The agent hanging up mid-request: the provider may have billed it.
+    // No connection (or the agent gone while the call waited for one): nothing left, nothing billed. The request sent
+    // and then no answer (the connection reset, the upstream's time out, the agent gone): the provider may bill it, so
+    // it is charged its reservation.
+    const sent = err instanceof UpstreamFailure && err.sent;
     const agentLeft = call.signal?.aborted === true;
-    settle(ctx, rec, { status: agentLeft ? 499 : 502, usage: undefined, complete: false, failed: !agentLeft });
-    return answer({ status: 502, code: "upstream_unreachable", message: `the ${rec.route.provider} upstream could not be reached: ${(err as Error).message}` }, budgetHeaders(ctx, rec));
+    settle(ctx, rec, { status: agentLeft ? 499 : 502, usage: undefined, complete: false, failed: !sent });
+    const { provider } = rec.route;
+    return answer(
+      sent
+        ? { status: 502, code: "upstream_failed", message: `the ${provider} upstream took the request but gave no answer: ${(err as Error).message}` }
+        : { status: 502, code: "upstream_unreachable", message: `the ${provider} upstream could not be reached: ${(err as Error).message}` },
+      budgetHeaders(ctx, rec),
+    );
   }
 
   const isStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");

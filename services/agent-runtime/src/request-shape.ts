@@ -21,9 +21,26 @@ function positiveInt(value: unknown): number | undefined {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
-/** The larger of two optional limits: when a request sets both, whichever the upstream honours stays within the estimate. */
-function largest(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+/** A limit the estimate can use: undefined when absent or null; NO_LIMIT when present but not a whole number ≥ 1. */
+const NO_LIMIT = Number.POSITIVE_INFINITY;
+
+function limitOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  // A provider with a lax parser may read "100000" or 1e5 where we would not: reserve as if no limit were set.
+  return positiveInt(value) ?? NO_LIMIT;
+}
+
+/**
+ * The request's output limit from the ones it sets (the larger: whichever the upstream honours stays within the
+ * estimate); undefined when it sets none, or one the estimate cannot trust (then the model's maximum applies).
+ */
+function outputLimitOf(...limits: unknown[]): number | undefined {
+  let largest: number | undefined;
+  for (const value of limits) {
+    const limit = limitOf(value);
+    if (limit !== undefined) largest = Math.max(largest ?? 0, limit);
+  }
+  return largest === NO_LIMIT ? undefined : largest;
 }
 
 /** The members of a request the runtime reads; the rest (messages, tools, ...) it passes on unparsed. */
@@ -35,15 +52,29 @@ const READ = ["model", "stream", "n", "prediction", "stream_options", "max_compl
  * bytes still all count in the estimate, and what is not valid JSON inside it the provider refuses (and does not bill).
  */
 export function readRequestShape(endpoint: Endpoint, raw: Buffer): RequestShape {
-  const text = raw.toString("utf8");
-  const members = topLevelMembers(text, READ);
-  return shapeOf(endpoint, raw, text, members ? parseMembers(members) : parseObject(text));
+  return tooDeep(() => {
+    const text = raw.toString("utf8");
+    const members = topLevelMembers(text, READ);
+    return shapeOf(endpoint, raw, text, members ? parseMembers(members) : parseObject(text));
+  });
 }
 
 /** The same shape from the whole parsed body: what the scan must agree with (the tests hold it to that). */
 export function readRequestShapeByFullParse(endpoint: Endpoint, raw: Buffer): RequestShape {
-  const text = raw.toString("utf8");
-  return shapeOf(endpoint, raw, text, parseObject(text));
+  return tooDeep(() => {
+    const text = raw.toString("utf8");
+    return shapeOf(endpoint, raw, text, parseObject(text));
+  });
+}
+
+/** JSON nested deeper than the engine's stack (parse or stringify) is the agent's error, not the runtime's. */
+function tooDeep<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof RangeError) throw new BadRequestError("the request body is nested too deeply to read");
+    throw err;
+  }
 }
 
 function parseMembers(members: (string | undefined)[]): Record<string, unknown> {
@@ -93,14 +124,14 @@ function shapeOf(endpoint: Endpoint, raw: Buffer, text: string, req: Record<stri
         whole.stream_options = { ...(typeof options === "object" && options !== null ? options : {}), include_usage: true };
         body = Buffer.from(JSON.stringify(whole));
       }
-      const outputLimit = largest(positiveInt(req.max_completion_tokens), positiveInt(req.max_tokens));
+      const outputLimit = outputLimitOf(req.max_completion_tokens, req.max_tokens);
       return { model, stream, outputLimit, choices, extraOutputTokens, body };
     }
     case "responses":
-      return { model, stream, outputLimit: positiveInt(req.max_output_tokens), choices: 1, extraOutputTokens: 0, body: raw };
+      return { model, stream, outputLimit: outputLimitOf(req.max_output_tokens), choices: 1, extraOutputTokens: 0, body: raw };
     case "embeddings":
       return { model, stream: false, outputLimit: 0, choices: 1, extraOutputTokens: 0, body: raw };
     case "messages":
-      return { model, stream, outputLimit: positiveInt(req.max_tokens), choices: 1, extraOutputTokens: 0, body: raw };
+      return { model, stream, outputLimit: outputLimitOf(req.max_tokens), choices: 1, extraOutputTokens: 0, body: raw };
   }
 }

@@ -28,6 +28,16 @@ export interface UpstreamAnswer {
   chunks(): AsyncIterableIterator<Buffer>;
 }
 
+/**
+ * An upstream call that failed before its answer's head. `sent`: the request had started going out on a connection, so
+ * the provider may have it (and bill it); otherwise no connection was made and nothing left.
+ */
+export class UpstreamFailure extends Error {
+  constructor(readonly reason: Error, readonly sent: boolean) {
+    super(reason.message);
+  }
+}
+
 export class AgentGoneError extends Error {
   constructor() {
     super("the agent went away");
@@ -52,6 +62,8 @@ export function requestUpstream(dispatcher: Dispatcher, req: UpstreamRequest): P
 
 class UpstreamCall implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
+  /** The request started going out on a connection (undici calls onRequestStart just before writing it). */
+  private sent = false;
   private head: { resolve: (answer: UpstreamAnswer) => void; reject: (err: Error) => void } | undefined;
   private readonly queue: Buffer[] = [];
   private queued = 0;
@@ -70,6 +82,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.error) controller.abort(this.error);
+    else this.sent = true;
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -99,7 +112,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     this.error ??= error;
     const head = this.head;
     this.head = undefined;
-    head?.reject(this.error);
+    head?.reject(new UpstreamFailure(this.error, this.sent));
     this.done();
   }
 

@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runRuntimeCli, startRuntimeProcess, type RuntimeProcess } from "../../support/agent-runtime.js";
 import { chat, post, tempDir, usePeers } from "./helpers.js";
@@ -6,6 +7,7 @@ const peers = usePeers();
 beforeEach(() => {
   peers.fake.usage = { input: 100, cached: 0, cacheWrite: 0, output: 20 };
   peers.fake.failWith = undefined;
+  peers.fake.dropRequests = false;
 });
 
 async function runtimeWithBudget(budgetMicros: number, stateDir = tempDir(), token?: string, env: Record<string, string> = {}): Promise<RuntimeProcess & { token: string; stateDir: string }> {
@@ -116,6 +118,42 @@ describe("an unreachable upstream", () => {
     expect(res.status).toBe(502);
     expect(res.json).toMatchObject({ error: { code: "upstream_unreachable" } });
     expect(await rt.status()).toMatchObject({ spent_micros: 0, reserved_micros: 0, calls: 1 });
+    await rt.stop();
+  });
+});
+
+describe("an upstream that takes the request and gives no answer", () => {
+  it("answers 502 and charges the reservation: the provider may bill what it received", async () => {
+    const rt = await runtimeWithBudget(1_000_000);
+    peers.fake.dropRequests = true;
+    const hits = peers.fake.totalHits();
+    const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 10));
+    expect(res.status).toBe(502);
+    expect(res.json).toMatchObject({ error: { code: "upstream_failed" } });
+    expect(peers.fake.totalHits()).toBe(hits + 1);
+    const status = await rt.status();
+    expect(status).toMatchObject({ reserved_micros: 0, calls: 1 });
+    // Charged what it reserved: the budget less what remained once it had reserved.
+    expect(status.spent_micros).toBeGreaterThan(0);
+    expect(status.spent_micros).toBe(1_000_000 - Number(res.headers.get("x-iron-budget-remaining-micros")));
+    await rt.stop();
+  });
+});
+
+describe("an agent's Expect: 100-continue", () => {
+  it("is answered by the runtime and not sent upstream (undici refuses it)", async () => {
+    const rt = await runtimeWithBudget(1_000_000);
+    const body = JSON.stringify(chat("gpt-4o-mini", 10));
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(`${rt.url}/openai/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", expect: "100-continue" } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on("continue", () => req.end(body));
+      req.on("error", reject);
+    });
+    expect(status, text).toBe(200);
+    expect(peers.fake.lastRequest["/v1/chat/completions"]?.headers.expect).toBeUndefined();
     await rt.stop();
   });
 });

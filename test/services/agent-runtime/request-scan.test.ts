@@ -66,4 +66,21 @@ describe("reading a request's shape by scanning it", () => {
     for (const bad of [`${text}x`, `[${text}]`, '"model"', "", "null"]) expect(() => readRequestShape("chat.completions", Buffer.from(bad))).toThrow(BadRequestError);
     expect(() => readRequestShape("chat.completions", Buffer.from('{"model":"gpt-4o-mini","max_tokens":NaN}'))).toThrow('"max_tokens" is not valid JSON');
   });
+
+  it("refuses (400, not a crash) a key with a bad escape and JSON nested deeper than the engine reads", () => {
+    for (const bad of ['{"model":"gpt-4o-mini","a\\q":1}', '{"model":"gpt-4o-mini","a\\u12":1}']) {
+      expect(() => readRequestShape("chat.completions", Buffer.from(bad))).toThrow(BadRequestError);
+    }
+    const deep = `{"model":"gpt-4o-mini","prediction":${"[".repeat(20_000)}${"]".repeat(20_000)}}`;
+    expect(() => readRequestShape("chat.completions", Buffer.from(deep))).toThrow("nested too deeply");
+  });
+
+  it("reserves the model's maximum when a limit is set but is not a whole number of tokens (a lax upstream may read it)", () => {
+    for (const limit of ['"100000"', "1.5", "0", "-3", "true", "[64]"]) {
+      expect(readRequestShape("chat.completions", Buffer.from(`{"model":"gpt-4o-mini","max_tokens":10,"max_completion_tokens":${limit}}`)).outputLimit).toBeUndefined();
+      expect(readRequestShape("messages", Buffer.from(`{"model":"claude-sonnet-4","max_tokens":${limit}}`)).outputLimit).toBeUndefined();
+    }
+    expect(readRequestShape("chat.completions", Buffer.from('{"model":"gpt-4o-mini","max_tokens":10,"max_completion_tokens":null}')).outputLimit).toBe(10);
+  });
 });
+
