@@ -60,8 +60,10 @@ function valueEnd(text: string, i: number): number {
  * The value texts of the top-level members of the JSON object in `text` named in `keys`, by the keys' positions
  * (undefined where absent), or undefined when `text` is not a whole object (then JSON.parse would fail or give no
  * object). Only the object's structure is checked: a member not in `keys` is skipped over, not validated.
+ * `onRepeat` is told of a wanted key that comes again, or in another letter case (escaped or not): parsers differ on
+ * which one counts (the first, the last, or any case, as Go's does).
  */
-export function topLevelMembers(text: string, keys: readonly string[]): (string | undefined)[] | undefined {
+export function topLevelMembers(text: string, keys: readonly string[], onRepeat?: (key: string) => void): (string | undefined)[] | undefined {
   const found = new Array<string | undefined>(keys.length).fill(undefined);
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== 0x7b) return undefined;
@@ -73,6 +75,10 @@ export function topLevelMembers(text: string, keys: readonly string[]): (string 
     if (keyEnd < 0) return undefined;
     const which = keyIndex(text, i + 1, keyEnd, keys);
     if (which === NOT_A_KEY) return undefined;
+    if (onRepeat) {
+      const again = which >= 0 ? (found[which] !== undefined ? which : -1) : caseVariant(text, i + 1, keyEnd, keys);
+      if (again >= 0) onRepeat(keys[again]!);
+    }
     i = skipSpace(text, keyEnd + 1);
     if (text.charCodeAt(i) !== 0x3a) return undefined;
     const start = skipSpace(text, i + 1);
@@ -106,6 +112,21 @@ function keyIndex(text: string, from: number, to: number, keys: readonly string[
     } catch {
       return NOT_A_KEY;
     }
+  }
+  return -1;
+}
+
+/** Which of `keys` the key between `from` and `to` is in another letter case, or -1 (the keys are lower-case). */
+function caseVariant(text: string, from: number, to: number, keys: readonly string[]): number {
+  const length = to - from;
+  let lower: string | undefined;
+  for (let k = 0; k < keys.length; k++) {
+    if (keys[k]!.length !== length) continue;
+    lower ??= text.slice(from, to).toLowerCase();
+    if (lower === keys[k]) return k;
+  }
+  for (let j = from; j < to; j++) {
+    if (text.charCodeAt(j) === BACKSLASH) return keys.indexOf((JSON.parse(text.slice(from - 1, to + 1)) as string).toLowerCase());
   }
   return -1;
 }

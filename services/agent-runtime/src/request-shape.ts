@@ -54,7 +54,7 @@ const READ = ["model", "stream", "n", "prediction", "stream_options", "max_compl
 export function readRequestShape(endpoint: Endpoint, raw: Buffer): RequestShape {
   return tooDeep(() => {
     const text = raw.toString("utf8");
-    const members = topLevelMembers(text, READ);
+    const members = topLevelMembers(text, READ, refuseRepeat);
     return shapeOf(endpoint, raw, text, members ? parseMembers(members) : parseObject(text));
   });
 }
@@ -75,6 +75,11 @@ function tooDeep<T>(read: () => T): T {
     if (err instanceof RangeError) throw new BadRequestError("the request body is nested too deeply to read");
     throw err;
   }
+}
+
+/** Parsers disagree on a repeated member (first or last, any letter case), so the estimate could miss the one billed. */
+function refuseRepeat(key: string): never {
+  throw new BadRequestError(`the request sets "${key}" more than once or in another letter case; send it once, as "${key}"`);
 }
 
 function parseMembers(members: (string | undefined)[]): Record<string, unknown> {

@@ -30,6 +30,13 @@ function requestText(list: [string, unknown, boolean][], gap: string): string {
   return `${gap}{${gap}${list.map(([k, v, esc]) => `${esc ? escaped(k) : JSON.stringify(k)}${gap}:${gap}${JSON.stringify(v)}`).join(`,${gap}`)}${gap}}${gap}`;
 }
 
+const READ_KEYS = ["model", "stream", "n", "prediction", "stream_options", "max_completion_tokens", "max_tokens", "max_output_tokens"];
+
+/** Whether a member the runtime reads comes twice, or in another letter case: parsers disagree there, so it is refused. */
+function repeatsAMember(keys: string[]): boolean {
+  return READ_KEYS.some((r) => keys.filter((k) => k.toLowerCase() === r).length > 1) || keys.some((k) => k !== k.toLowerCase() && READ_KEYS.includes(k.toLowerCase()));
+}
+
 /** The shape, or the error's message: both paths must agree on either. */
 function outcome(read: () => unknown): unknown {
   try {
@@ -47,17 +54,20 @@ describe("reading a request's shape by scanning it", () => {
         const all: [string, unknown, boolean][] = [["messages", msgs, false], ...list, ...(withModel ? [["model", m, gap === 1] as [string, unknown, boolean]] : [])];
         const raw = Buffer.from(requestText(all, spaces[gap]!));
         const route = ENDPOINTS[endpoint]!;
-        expect(outcome(() => readRequestShape(route, raw))).toEqual(outcome(() => readRequestShapeByFullParse(route, raw)));
+        const expected = repeatsAMember(all.map(([k]) => k)) ? { refused: true } : outcome(() => readRequestShapeByFullParse(route, raw));
+        expect(outcome(() => readRequestShape(route, raw))).toEqual(expected);
       }),
       { numRuns: 2000 },
     );
   });
 
-  it("keeps the last of repeated members and decodes escaped keys, as a parse does", () => {
-    const raw = Buffer.from('{"model":"a","max_tokens":5,"messages":[{"content":"\\"max_tokens\\": 1"}],"max_tokens":900,"m\\u006fdel":"gpt-4o"}');
-    const shape = readRequestShape("chat.completions", raw);
-    expect(shape).toMatchObject({ model: "gpt-4o", outputLimit: 900 });
-    expect(shape).toEqual(readRequestShapeByFullParse("chat.completions", raw));
+  it("decodes escaped keys as a parse does, and refuses a member it reads given twice or in another case", () => {
+    const raw = Buffer.from('{"model":"a","messages":[{"content":"\\"max_tokens\\": 1"}],"max_tokens":900,"mod\\u0065l_x":1}');
+    expect(readRequestShape("chat.completions", raw)).toEqual(readRequestShapeByFullParse("chat.completions", raw));
+    expect(readRequestShape("chat.completions", Buffer.from('{"m\\u006fdel":"gpt-4o","max_tokens":9}'))).toMatchObject({ model: "gpt-4o", outputLimit: 9 });
+    for (const repeated of ['{"model":"a","max_tokens":5,"max_tokens":900}', '{"model":"a","m\\u006fdel":"b"}', '{"model":"a","MAX_TOKENS":64000,"max_tokens":10}', '{"model":"a","Max_Tok\\u0065ns":1}']) {
+      expect(() => readRequestShape("chat.completions", Buffer.from(repeated)), repeated).toThrow("more than once or in another letter case");
+    }
   });
 
   it("refuses a body that is not one JSON object, cut short anywhere or with text after it", () => {
