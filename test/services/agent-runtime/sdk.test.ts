@@ -4,6 +4,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { createRuntime, type AgentRuntime } from "@iron/agent-runtime";
 import { startFakeLlm, type FakeLlm } from "../../support/fake-llm.js";
 import { createTestIssuer, type TestIssuer } from "../../support/agent-token.js";
+import { waitFor } from "../../support/processes.js";
 import { tempDir } from "./helpers.js";
 
 let fake: FakeLlm;
@@ -86,4 +87,26 @@ describe("SDK: runtime.fetch in the official OpenAI and Anthropic clients", () =
     expect(passed.status).toBe(404); // the fake has no /models: the answer is the upstream's own
     expect(fake.hits["/v1/models"]).toBe(1);
   });
+
+  it("cuts the upstream call when the client aborts it, and charges the reservation (the request went out)", async () => {
+    const before = runtime.status();
+    const abandoned = fake.abandoned;
+    let release!: () => void;
+    fake.holdAnswer = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const abort = new AbortController();
+      const call = client.chat.completions.create({ model: "gpt-4o-mini", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, { signal: abort.signal }).catch((err: unknown) => err);
+      await waitFor("the call to reach the upstream", async () => runtime.status().calls_in_flight === 1);
+      abort.abort();
+      expect(await call).toBeInstanceOf(Error);
+      await waitFor("the runtime to close the upstream call", async () => fake.abandoned === abandoned + 1);
+      await waitFor("the call to settle", async () => runtime.status().calls_in_flight === 0);
+      expect(runtime.status().spent_micros).toBeGreaterThan(before.spent_micros);
+      expect(runtime.status().calls).toBe(before.calls + 1);
+    } finally {
+      fake.holdAnswer = undefined;
+      release();
+    }
+  });
 });
+
