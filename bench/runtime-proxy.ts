@@ -119,15 +119,16 @@ async function startRuntime(openaiBaseUrl: string, name: string, extraArgs: stri
 }
 
 /**
- * Every target takes a turn of `roundSeconds` at `rate`, for `rounds` rounds, after a warm-up of each. The order
- * rotates each round, so no target always runs first, or always right after the same neighbour.
+ * Every target takes a turn of `roundSeconds` at `rate`, for `rounds` rounds, after a warm-up of each. The order is
+ * shuffled each round, so no target always runs first, or always right after the same neighbour (a rotation would
+ * keep the neighbours: the second runtime would always follow the first, and whatever the first leaves running
+ * when its turn ends — its batch flush, its checkpoint — would always fall on the second's turn).
  */
 async function interleaved(targets: Target[], body: string, rate: number, rounds: number, roundSeconds = 1, warmup = WARMUP_SECONDS): Promise<Figures[]> {
   for (const t of targets) await openLoop(t.origin, t.path, body, rate, warmup, emptySample(), t.headers);
   const samples = targets.map(() => ({ sample: emptySample(), cpu: 0 }));
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < targets.length; k++) {
-      const i = (k + round) % targets.length;
+    for (const i of shuffled(targets.length)) {
       const t = targets[i]!;
       const before = cpuMs(t.pids());
       await openLoop(t.origin, t.path, body, rate, roundSeconds, samples[i]!.sample, t.headers);
@@ -147,6 +148,16 @@ async function interleaved(targets: Target[], body: string, rate: number, rounds
     const perProcess = mine.map((m) => (m.cpu * 1000) / m.sample.lastByte.length);
     return figures(name, pooled, mine.reduce((sum, m) => sum + m.cpu, 0), perProcess);
   });
+}
+
+/** 0 … n-1 in a random order (Fisher–Yates). */
+function shuffled(n: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
 }
 
 function figures(name: string, s: Sample, cpu: number, cpuUsPerProcess: number[] = []): Figures {
@@ -202,7 +213,7 @@ try {
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), load average ${loadavg()[0]!.toFixed(2)} at the start, ${new Date().toISOString()}`);
 
   if (PHASES.has("bar")) {
-    console.log(`\n[1] the bar: ${RATE} req/s open loop, ${SECONDS} rounds of 1 s per target (interleaved, order rotating) after ${BAR_WARMUP_SECONDS} s warm-up each; chat completion, non-streaming; ${INSTANCES} processes each of the bare forwarder and the runtime, pooled`);
+    console.log(`\n[1] the bar: ${RATE} req/s open loop, ${SECONDS} rounds of 1 s per target (interleaved, order shuffled each round) after ${BAR_WARMUP_SECONDS} s warm-up each; chat completion, non-streaming; ${INSTANCES} processes each of the bare forwarder and the runtime, pooled`);
     const rows = await interleaved([direct, ...bares, ...runtimes, noMetrics, panelDown], chatBody, RATE, SECONDS, 1, BAR_WARMUP_SECONDS);
     check(rows);
     printTable(rows);

@@ -154,7 +154,8 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
     );
   }
 
-  const isStream = String(upstream.headers["content-type"] ?? "").includes("text/event-stream");
+  const contentType = upstream.headers["content-type"];
+  const isStream = (typeof contentType === "string" ? contentType : `${contentType ?? ""}`).includes("text/event-stream");
   if (isStream && upstream.statusCode < 400) {
     return { status: upstream.statusCode, headers: answerHeaders(ctx, rec, upstream), body: relay(ctx, rec, upstream) };
   }
@@ -172,8 +173,8 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
   mergeAnswerUsage(raw, body.toString("utf8"));
   const cost = settle(ctx, rec, { status: upstream.statusCode, usage: normalizeUsage(rec.route.provider, raw), complete: true, failed });
   const out = answerHeaders(ctx, rec, upstream);
-  out["content-length"] = String(body.length);
-  out["x-iron-cost-micros"] = String(cost);
+  out["content-length"] = `${body.length}`;
+  out["x-iron-cost-micros"] = `${cost}`;
   return { status: upstream.statusCode, headers: out, body };
 }
 
@@ -223,7 +224,7 @@ function answerHeaders(ctx: CallContext, rec: CallRecord, upstream: UpstreamAnsw
 
 function withBudgetHeaders(ctx: CallContext, rec: CallRecord, headers: Record<string, string>): Record<string, string> {
   headers["x-iron-event-id"] = rec.eventId;
-  headers["x-iron-budget-remaining-micros"] = String(rec.remaining);
+  headers["x-iron-budget-remaining-micros"] = `${rec.remaining}`;
   const used = ctx.budget.usedFraction;
   if (used >= WARN_AT_FRACTION) headers["x-iron-budget-warning"] = `${Math.floor(used * 100)}% of the token's budget is spent or reserved`;
   return headers;

@@ -118,7 +118,8 @@ async function handle(runtime: Runtime, upstreams: Record<string, { origin: stri
     headers["anthropic-version"] ??= ANTHROPIC_VERSION;
   }
   const gone = new AgentGone();
-  res.once("close", () => {
+  // `on`, not `once`: the response lives for one call, and once's wrapper and removal cost more than the listener.
+  res.on("close", () => {
     if (!res.writableFinished) gone.fire();
   });
   const upstream = upstreams[path]!;
