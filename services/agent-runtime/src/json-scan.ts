@@ -64,7 +64,8 @@ function valueEnd(text: string, i: number): number {
  * which one counts (the first, the last, or any case, as Go's does).
  */
 export function topLevelMembers(text: string, keys: readonly string[], onRepeat?: (key: string) => void): (string | undefined)[] | undefined {
-  const found = new Array<string | undefined>(keys.length).fill(undefined);
+  // map, not `new Array(n).fill()`: fill is a C++ builtin, and entering it cost ~2 µs per call (cache-cold) in the profile.
+  const found = keys.map((): string | undefined => undefined);
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== 0x7b) return undefined;
   i = skipSpace(text, i + 1);

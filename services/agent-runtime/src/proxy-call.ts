@@ -9,7 +9,7 @@ import { mergeAnswerUsage, normalizeUsage, SseUsageScanner, type RawUsage } from
 import { errorBody, forwardableHeaderObject, type ErrorAnswer } from "./http-errors.js";
 import type { Budget } from "./budget.js";
 import type { Prices } from "./prices.js";
-import type { Store, SettledCall } from "./state/store.js";
+import type { OpenReservation, Store, SettledCall } from "./state/store.js";
 import type { CallOutcome, CallReport } from "./metrics.js";
 import { requestUpstream, UpstreamFailure, type CallSignal, type UpstreamAnswer } from "./upstream.js";
 
@@ -44,8 +44,8 @@ export interface CallContext {
   store: Store;
   upstream: Dispatcher;
   log: Logger;
-  /** Undefined when the token may be used; otherwise the refusal to answer with. */
-  refusal(): ErrorAnswer | undefined;
+  /** Undefined when the token may be used at `now` (ms since the epoch); otherwise the refusal to answer with. */
+  refusal(now: number): ErrorAnswer | undefined;
   /** Whether settled calls are queued for telemetry (a panel URL is configured and telemetry is not turned off). */
   queueTelemetry: boolean;
   /** Called after every settled call; `queued` when its telemetry event was queued. */
@@ -74,14 +74,15 @@ interface CallRecord {
   /** When the request went upstream, and how long the upstream took (until its answer was read). */
   upstreamAt: number | undefined;
   upstreamMs: number | undefined;
+  /** The call's reservation in the journal, once written. */
+  held: OpenReservation | undefined;
 }
 
 let isoSecond = -1;
 let isoPrefix = "";
 
-/** `new Date().toISOString()`, with the part up to the second formatted once a second (it runs on every call). */
-function isoNow(): string {
-  const now = Date.now();
+/** `new Date(now).toISOString()`, with the part up to the second formatted once a second (it runs on every call). */
+function isoString(now: number): string {
   const second = Math.floor(now / 1000);
   if (second !== isoSecond) {
     isoSecond = second;
@@ -94,7 +95,8 @@ function isoNow(): string {
 /** Enforces the budget around one call: refuse, reserve, forward, relay, settle. */
 export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<ProxyResult> {
   const started = performance.now();
-  const refusal = ctx.refusal();
+  const now = Date.now(); // one clock read for the token check and the call's timestamp
+  const refusal = ctx.refusal(now);
   if (refusal) return rejected(ctx, call, refusal);
 
   let shape;
@@ -116,14 +118,14 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
 
   const estimate = estimateMicros(priced.price, shape);
   const rec: CallRecord = {
-    eventId: randomUUID(), ts: isoNow(), route: call.route, model: shape.model, label: priced.label, price: priced.price,
-    reserved: estimate, remaining: 0, started, upstreamAt: undefined, upstreamMs: undefined,
+    eventId: randomUUID(), ts: isoString(now), route: call.route, model: shape.model, label: priced.label, price: priced.price,
+    reserved: estimate, remaining: 0, started, upstreamAt: undefined, upstreamMs: undefined, held: undefined,
   };
 
   if (!ctx.budget.tryReserve(estimate)) return refuseOverBudget(ctx, rec);
   rec.remaining = ctx.budget.remainingMicros;
   try {
-    ctx.store.reserve({ event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, provider: rec.route.provider, endpoint: rec.route.endpoint, model: rec.model, reserved_micros: estimate });
+    rec.held = ctx.store.reserve({ event_id: rec.eventId, token_id: ctx.tokenId, ts: rec.ts, provider: rec.route.provider, endpoint: rec.route.endpoint, model: rec.model, reserved_micros: estimate });
   } catch (err) {
     // Without its reservation on disk a crash could lose the call: it does not go upstream.
     ctx.budget.settle(estimate, 0);
@@ -263,7 +265,7 @@ function settle(ctx: CallContext, rec: CallRecord, outcome: Outcome): number {
   const before = ctx.budget.spentMicros;
   if (!outcome.refused) ctx.budget.settle(rec.reserved, cost);
   const writeAt = ctx.report && performance.now();
-  ctx.store.settle(row, queued ? (exact || outcome.failed ? "reported" : "estimated") : undefined);
+  ctx.store.settle(row, queued ? (exact || outcome.failed ? "reported" : "estimated") : undefined, rec.held);
   if (ctx.report) {
     const outcomeLabel: CallOutcome = outcome.refused ? "refused" : outcome.failed ? "upstream_error" : "ok";
     const upstreamMs = rec.upstreamMs ?? (rec.upstreamAt === undefined ? undefined : performance.now() - rec.upstreamAt);

@@ -92,7 +92,7 @@ export class Runtime {
       store,
       upstream: this.upstream,
       log,
-      refusal: () => this.guard.refusal(),
+      refusal: (now) => this.guard.refusal(now),
       queueTelemetry: this.queueTelemetry,
       onSettled: (queued) => {
         this.calls += 1;
