@@ -13,6 +13,7 @@ import { Agent } from "undici";
 const origin = process.argv[2]!;
 const upstream = new Agent({ keepAliveTimeout: 60_000 });
 
+// Its own list, not the runtime's forwardableHeaders: the floor runs none of the code it is the floor for.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect"]);
 
 function endToEnd(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {

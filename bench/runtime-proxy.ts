@@ -120,10 +120,9 @@ async function startRuntime(openaiBaseUrl: string, name: string, extraArgs: stri
 
 /**
  * Every target takes a turn of `roundSeconds` at `rate`, for `rounds` rounds, after `warmup` uncounted rounds of 1-s
- * turns. The order is
- * shuffled each round, so no target always runs first, or always right after the same neighbour (a rotation would
- * keep the neighbours: the second runtime would always follow the first, and whatever the first leaves running
- * when its turn ends — its batch flush, its checkpoint — would always fall on the second's turn).
+ * turns. The order is shuffled each round, so no target always runs first, or always right after the same neighbour
+ * (a rotation would keep the neighbours: the second runtime would always follow the first, and whatever the first
+ * leaves running when its turn ends — its batch flush, its checkpoint — would always fall on the second's turn).
  */
 async function interleaved(targets: Target[], body: string, rate: number, rounds: number, roundSeconds = 1, warmup = WARMUP_SECONDS): Promise<Figures[]> {
   // The warm-up takes shuffled 1-s turns as well: warmed one after the other, the first processes would sit idle for

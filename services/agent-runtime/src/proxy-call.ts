@@ -156,8 +156,7 @@ export async function proxyCall(ctx: CallContext, call: ProxyCall): Promise<Prox
     );
   }
 
-  const contentType = upstream.headers["content-type"];
-  const isStream = (typeof contentType === "string" ? contentType : `${contentType ?? ""}`).includes("text/event-stream");
+  const isStream = `${upstream.headers["content-type"] ?? ""}`.includes("text/event-stream");
   if (isStream && upstream.statusCode < 400) {
     return { status: upstream.statusCode, headers: answerHeaders(ctx, rec, upstream), body: relay(ctx, rec, upstream) };
   }

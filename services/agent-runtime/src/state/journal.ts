@@ -92,7 +92,7 @@ export class CallJournal {
 }
 
 function reservationLine(r: JournalReservation): string {
-  return `["r",${jsonString(r.event_id)},${recurringJsonString(r.token_id)},${jsonString(r.ts)},${recurringJsonString(r.provider)},${recurringJsonString(r.endpoint)},${recurringJsonString(r.model)},${r.reserved_micros}]`;
+  return `["r",${jsonString(r.event_id)},${jsonString(r.token_id)},${jsonString(r.ts)},${jsonString(r.provider)},${jsonString(r.endpoint)},${jsonString(r.model)},${r.reserved_micros}]`;
 }
 
 /**
@@ -105,20 +105,6 @@ export function jsonString(value: string): string {
     if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(value);
   }
   return `"${value}"`;
-}
-
-const recurring = new Map<string, string>();
-/** Distinct values kept (models come from requests: an agent could send any number of them). */
-const RECURRING_LIMIT = 256;
-
-/** jsonString for the values every call repeats (the token id, provider, endpoint, call type, model): looked up, not re-checked. */
-export function recurringJsonString(value: string): string {
-  let json = recurring.get(value);
-  if (json === undefined) {
-    if (recurring.size >= RECURRING_LIMIT) recurring.clear();
-    recurring.set(value, (json = jsonString(value)));
-  }
-  return json;
 }
 
 function parse(text: string): JournalContents {

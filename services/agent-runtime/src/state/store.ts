@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TelemetryEvent } from "@iron/protocol";
 import { Checkpointer } from "./checkpointer.js";
-import { CallJournal, JOURNAL_FILE, jsonString, recurringJsonString, type JournalContents, type JournalReservation } from "./journal.js";
+import { CallJournal, JOURNAL_FILE, jsonString, type JournalContents, type JournalReservation } from "./journal.js";
 import { telemetryEvent, type UsageSource } from "./telemetry-event.js";
 
 /**
@@ -82,7 +82,7 @@ const TELEMETRY_FLAGS = [undefined, "reported", "estimated"] as const;
 
 /** A settlement's fields as the journal line's items (the inverse of settlementFromFields), built without stringifying an array. */
 function settlementItems(row: SettledCall, usage: UsageSource | undefined): string {
-  return `${jsonString(row.event_id)},${recurringJsonString(row.token_id)},${jsonString(row.ts)},${recurringJsonString(row.type)},${recurringJsonString(row.provider)},${recurringJsonString(row.endpoint)},${recurringJsonString(row.model)},`
+  return `${jsonString(row.event_id)},${jsonString(row.token_id)},${jsonString(row.ts)},${jsonString(row.type)},${jsonString(row.provider)},${jsonString(row.endpoint)},${jsonString(row.model)},`
     + `${row.reserved_micros},${row.cost_micros},${row.input_tokens},${row.cached_input_tokens},${row.cache_write_input_tokens},`
     + `${row.output_tokens},${row.latency_ms},${row.http_status},${TELEMETRY_FLAGS.indexOf(usage)}`;
 }
