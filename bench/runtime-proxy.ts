@@ -6,7 +6,8 @@
  *    the floor of any Node.js proxy on this machine), through `iron-runtime serve` (as operators run it, the built
  *    bin/iron-runtime.js), through the runtime with `--no-metrics` and with its Control Panel down. The targets take
  *    turns, one second each, for BENCH_SECONDS rounds, so the machine's noise falls on all alike. Bar: CPU per call
- *    ≤ 1.3× the bare forwarder's, added p99 ≤ 1.5× the bare forwarder's added p99.
+ *    ≤ 1.3× the bare forwarder's, added p99 ≤ 1.5× the bare forwarder's added p99. After the rounds, the CPU each
+ *    process spends per second with no calls at all (the runtime's metrics sample the event loop's lag).
  * 2. Streaming: a paced stream (events STREAM_GAP_MS apart) direct and through the runtime: the time added to the
  *    first byte and to the last byte.
  * 3. The highest open-loop rate at which the runtime's added p99 stays ≤ 5 ms, next to the bare forwarder's.
@@ -25,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { createTestIssuer } from "../test/support/agent-token.js";
 import { freePort } from "../test/support/ports.js";
-import { cpuMs, emptySample, openLoop, quantile, type Sample } from "./_open-loop.js";
+import { cpuMs, emptySample, openLoop, quantile, threadCpuMs, type Sample } from "./_open-loop.js";
 import { startLiteLlmPeer } from "./_litellm-peer.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,6 +50,8 @@ const ADDED_P99_LIMIT_MS = 5;
 const PEER_RATE = 20;
 const PEER_ROUND_SECONDS = 2;
 const BAR = { cpu: 1.3, addedP99: 1.5 };
+/** How long the bar's processes are left without calls, after its rounds, to measure what each spends idle. */
+const IDLE_SECONDS = 20;
 /**
  * Processes of the bare forwarder and of the runtime in the bar's rounds, each its own instance: two identical Node
  * processes under the same load differ by up to ±10–25% in CPU per call (memory layout, JIT and GC decisions), so
@@ -154,6 +157,14 @@ async function interleaved(targets: Target[], body: string, rate: number, rounds
   });
 }
 
+/** CPU per second each target's processes spend while no calls come (a runtime runs beside every agent, most of them idle). */
+async function idleCpu(groups: Record<string, Target[]>): Promise<Record<string, number[]>> {
+  const pids = Object.fromEntries(Object.entries(groups).map(([name, targets]) => [name, targets.flatMap((t) => t.pids())]));
+  const before = Object.fromEntries(Object.entries(pids).map(([name, list]) => [name, list.map(threadCpuMs)]));
+  await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+  return Object.fromEntries(Object.entries(pids).map(([name, list]) => [name, list.map((pid, i) => (threadCpuMs(pid) - before[name]![i]!) / IDLE_SECONDS)]));
+}
+
 /** 0 … n-1 in a random order (Fisher–Yates). */
 function shuffled(n: number): number[] {
   const order = Array.from({ length: n }, (_, i) => i);
@@ -232,6 +243,8 @@ try {
     console.log(`added p50: runtime ${ms(r.p50 - d.p50)}, bare forwarder ${ms(b.p50 - d.p50)} (issue 5's targets: added p50 ≤ 1 ms ${verdict(r.p50 - d.p50 <= 1)}, added p99 ≤ 5 ms ${verdict(addedRuntime <= 5)})`);
     console.log(`metrics cost: ${(r.cpuUsPerCall - nm.cpuUsPerCall).toFixed(0)} µs CPU per call (${((r.cpuUsPerCall / nm.cpuUsPerCall - 1) * 100).toFixed(1)}% of the runtime's); --no-metrics / bare: ${(nm.cpuUsPerCall / b.cpuUsPerCall).toFixed(2)}x`);
     console.log(`panel down vs panel-less runtime: p50 ${ms(pd.p50 - r.p50)}, p99 ${ms(pd.p99 - r.p99)}, CPU ${(pd.cpuUsPerCall - r.cpuUsPerCall).toFixed(0)} µs/call (telemetry stays off the request path)`);
+    const idle = await idleCpu({ "bare forwarder": bares, "iron-runtime": runtimes, "iron-runtime --no-metrics": [noMetrics] });
+    console.log(`idle, no calls for ${IDLE_SECONDS} s (ms of CPU per second, by process): ${Object.entries(idle).map(([name, v]) => `${name} ${v.map((x) => x.toFixed(2)).join(", ")}`).join("; ")}`);
   }
 
   if (PHASES.has("stream")) {
