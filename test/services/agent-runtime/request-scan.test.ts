@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import type { Endpoint } from "../../../services/agent-runtime/src/endpoints.js";
 import { BadRequestError, readRequestShape, readRequestShapeByFullParse } from "../../../services/agent-runtime/src/request-shape.js";
+import { parseValue } from "../../../services/agent-runtime/src/json-scan.js";
 
 const ENDPOINTS: Endpoint[] = ["chat.completions", "responses", "embeddings", "messages"];
 /** Keys the runtime reads, and look-alikes a scanner could confuse with them. */
@@ -91,6 +92,24 @@ describe("reading a request's shape by scanning it", () => {
       expect(readRequestShape("messages", Buffer.from(`{"model":"claude-sonnet-4","max_tokens":${limit}}`)).outputLimit).toBeUndefined();
     }
     expect(readRequestShape("chat.completions", Buffer.from('{"model":"gpt-4o-mini","max_tokens":10,"max_completion_tokens":null}')).outputLimit).toBe(10);
+  });
+
+  it("reads a member's number as JSON.parse does, and refuses what JSON.parse refuses (leading zeros, signs, long digit runs)", () => {
+    const digits = fc.stringMatching(/^[-+]?[0-9]{0,20}(\.[0-9]{0,3})?([eE][-+]?[0-9]{0,3})?$/);
+    const numbers = fc.oneof(fc.integer().map(String), fc.maxSafeNat().map(String), fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)));
+    fc.assert(
+      fc.property(fc.oneof(digits, numbers, fc.constantFrom("0", "00", "01", "-0", "1234567890123456", "9".repeat(16), "")), (text) => {
+        let expected: unknown;
+        try {
+          expected = JSON.parse(text);
+        } catch {
+          expect(() => parseValue(text)).toThrow(SyntaxError);
+          return;
+        }
+        expect(parseValue(text)).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 
