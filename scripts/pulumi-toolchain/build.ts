@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { downloadModule, goBinary, ModuleUnavailableError, runGo } from "./go.js";
-import { PULUMI_SDK_MODULE, toolchainTools, type BridgedProviderTool, type GoCommandTool, type Tool } from "./tools.js";
+import { PULUMI_SDK_MODULE, SDK_RELEASE_COMMITS, toolchainTools, type BridgedProviderTool, type GoCommandTool, type Tool } from "./tools.js";
 
 /** Where the test caches live (the same root test/support/test-cache.ts uses). */
 export const cacheRoot = () => process.env.IRON_TEST_CACHE ?? "/var/cache/iron-test";
@@ -168,8 +168,9 @@ export async function resolveTools(repoRoot: string, root: string): Promise<Tool
   mkdirSync(probeDir, { recursive: true });
   try {
     const sdk = await downloadModule(PULUMI_SDK_MODULE, sdkVersion, probeDir);
-    if (!sdk.time || !sdk.hash) return unresolved;
-    return toolchainTools(repoRoot, { time: sdk.time, hash: sdk.hash });
+    const hash = sdk.hash ?? SDK_RELEASE_COMMITS[sdkVersion];
+    if (!sdk.time || !hash) return unresolved;
+    return toolchainTools(repoRoot, { time: sdk.time, hash });
   } catch (err) {
     if (err instanceof ModuleUnavailableError) return unresolved;
     throw err;

@@ -73,6 +73,15 @@ const major = (version: string) => version.split(".")[0];
 export const PULUMI_SDK_MODULE = "github.com/pulumi/pulumi/sdk/v3";
 
 /**
+ * The commit each `@pulumi/pulumi` release's SDK tag points at, for when the proxy's record of the SDK module leaves it
+ * out: its `go mod download -json` answer carried it (Origin.Hash) until late 2026 and, on a machine that never
+ * fetched the module, no longer does; the .info still gives the commit's time. A new `@pulumi/pulumi` needs its line.
+ */
+export const SDK_RELEASE_COMMITS: Readonly<Record<string, string>> = {
+  "v3.248.0": "a88168d865b7", // tag sdk/v3.248.0, 2026-06-24 12:07:34 UTC (read from the proxy's Origin, session 4)
+};
+
+/**
  * The toolchain for this checkout. `sdkCommit` is the commit of the `@pulumi/pulumi` release (from the proxy's
  * .info of the SDK module); without it the Node.js host's version is left for the builder to resolve.
  */

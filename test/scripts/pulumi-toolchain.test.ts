@@ -113,6 +113,6 @@ describe("scripts/pulumi-toolchain.ts", () => {
     expect(r.status, r.stderr).toBe(0);
     const { tools } = JSON.parse(r.stdout) as { tools: { binary: string; module: string }[] };
     expect(tools.map((t) => t.binary)).toEqual(["pulumi", "pulumi-language-nodejs", "pulumi-resource-docker", "pulumi-resource-random"]);
-    expect(tools[1]!.module).toMatch(/^github\.com\/pulumi\/pulumi\/sdk\/nodejs\/cmd\/pulumi-language-nodejs\/v3@v3\.0\.0-\d{14}-[0-9a-f]{12}$/);
+    expect(tools[1]!.module, "the Node.js host's pseudo-version: a new @pulumi/pulumi needs its commit in SDK_RELEASE_COMMITS (scripts/pulumi-toolchain/tools.ts)").toMatch(/^github\.com\/pulumi\/pulumi\/sdk\/nodejs\/cmd\/pulumi-language-nodejs\/v3@v3\.0\.0-\d{14}-[0-9a-f]{12}$/);
   });
 });
