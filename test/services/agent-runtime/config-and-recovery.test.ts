@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { createTestIssuer } from "../../support/agent-token.js";
 import { runRuntimeCli, startRuntimeProcess, type RuntimeProcess } from "../../support/agent-runtime.js";
@@ -202,7 +202,7 @@ describe("crash recovery", () => {
   it("keeps a long call's reservation when the journal starts over under it (many calls while one stream is open)", async () => {
     const { stateDir, start, rt } = await onFreshState(100_000_000);
     const { reserved, end } = await heldStream(rt);
-    const journal = () => statSync(join(stateDir, "calls.journal")).size;
+    const journal = () => journalLength(join(stateDir, "calls.journal"));
     let spent = 0;
     let startedOver = false;
     for (let i = 0; i < 2000 && !startedOver; i++) {
@@ -223,11 +223,18 @@ describe("crash recovery", () => {
     await again.stop();
   });
 
-  it("skips a journal line cut short (a power loss) and says so; the calls before it count", async () => {
+  it("skips a journal line cut short (a kill mid-copy, a power loss) and says so; the calls before it count", async () => {
     const { stateDir, start, rt } = await onFreshState();
     const res = await post(`${rt.url}/openai/v1/chat/completions`, chat("gpt-4o-mini", 100));
     await killHard(rt);
-    appendFileSync(join(stateDir, "calls.journal"), '["r","half-written",');
+    // Where the next line would have gone (the journal's file is sized ahead, its unwritten tail zero bytes): its start
+    // and its end, with zeros where its middle was not copied yet.
+    const file = join(stateDir, "calls.journal");
+    const end = journalLength(file);
+    const fd = openSync(file, "r+");
+    writeSync(fd, '["r","half-written",', end);
+    writeSync(fd, '"openai","chat.completions","gpt-4o-mini",1000]\n', end + 60);
+    closeSync(fd);
 
     const again = await start();
     expect(await again.status()).toMatchObject({ spent_micros: Number(res.headers.get("x-iron-cost-micros")), calls: 1 });
@@ -235,3 +242,10 @@ describe("crash recovery", () => {
     await again.stop();
   });
 });
+
+/** The bytes the journal holds: up to its first zero byte (the file is sized ahead of its lines). */
+function journalLength(file: string): number {
+  const bytes = readFileSync(file);
+  const end = bytes.indexOf(0);
+  return end === -1 ? bytes.length : end;
+}

@@ -1,15 +1,20 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import mmapPackage from "@riaskov/mmap-io";
+
+// The package's types declare an ES default export; at run time its module.exports is the API itself.
+const mmap = mmapPackage as unknown as typeof mmapPackage.default;
 
 /**
  * The call journal, `<stateDir>/calls.journal`: one line per reservation (written before the call goes upstream) and one
- * per settlement (written before the answer goes back), appended with a single write(2) each and no fsync — the same
- * durability as the ledger's SQLite commits (WAL, synchronous=NORMAL): a killed process loses nothing, a power loss may
- * lose the last writes. The ledger takes the settlements in batches (Store.flush); the journal keeps every call until
- * the ledger has it, so a reservation is never unaccounted and a settled call never lost, at one write per step
- * instead of one SQLite transaction.
+ * per settlement (written before the answer goes back), copied into the file's shared memory mapping and never fsynced —
+ * the same durability as the ledger's SQLite commits (WAL, synchronous=NORMAL): a killed process loses nothing, a power
+ * loss may lose the last lines. The ledger takes the settlements in batches (Store.flush); the journal keeps every call
+ * until the ledger has it, so a reservation is never unaccounted and a settled call never lost, at one memory copy per
+ * step instead of one SQLite transaction.
  *
  * Lines are JSON arrays: `["h", 1, <ledger id the journal starts after>]` first, then `["r", …reservation]` and
- * `["s", …settlement]`. A line that does not parse (the tail of a write cut by a power loss) is skipped.
+ * `["s", …settlement]`, then zero bytes to the end of the file. A line that does not parse (one cut short by a kill
+ * mid-copy or a power loss) is skipped.
  */
 export const JOURNAL_FILE = "calls.journal";
 
@@ -36,19 +41,35 @@ export interface JournalContents {
   skipped: number;
 }
 
+/** The journal file's size when it starts (sparse: the disk holds only what was written). */
+const INITIAL_CAPACITY = 1024 * 1024;
+
+/**
+ * Why a mapping: a line copied into a MAP_SHARED mapping is in the page cache, which the kernel writes back as it
+ * does write(2)'s pages, so a killed process loses nothing it copied — and the copy costs a tenth of a write(2) on the
+ * call path (issue 19: the two writes were 0.09× of a bare forwarder's CPU per call). The file is sized ahead and
+ * grows by doubling when a line would not fit.
+ */
 export class CallJournal {
   private fd: number;
+  private map: Buffer;
+  /** Where the next line goes: the end of what the file holds. */
+  private end: number;
   /** Bytes appended since the journal was last started over. */
   bytes = 0;
 
-  private constructor(private readonly path: string, fd: number) {
+  private constructor(private readonly path: string, fd: number, end: number) {
     this.fd = fd;
+    this.end = end;
+    this.map = mapped(fd, capacityFor(end));
   }
 
   /** Reads what an earlier process left (nothing for a new state dir) and opens the journal for appending. */
   static open(path: string): { journal: CallJournal; left: JournalContents | undefined } {
-    const left = existsSync(path) ? parse(readFileSync(path, "utf8")) : undefined;
-    return { journal: new CallJournal(path, openSync(path, "a", 0o600)), left };
+    if (!existsSync(path)) return { journal: new CallJournal(path, openSync(path, "w+", 0o600), 0), left: undefined };
+    const bytes = readFileSync(path);
+    const end = contentEnd(bytes);
+    return { journal: new CallJournal(path, openSync(path, "r+", 0o600), end), left: parse(bytes.toString("utf8", 0, end)) };
   }
 
   reserve(r: JournalReservation): void {
@@ -66,17 +87,26 @@ export class CallJournal {
    */
   startOver(after: number, open: Iterable<JournalReservation>): void {
     const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, "w", 0o600);
+    const fd = openSync(tmp, "w+", 0o600);
+    let text = `${JSON.stringify(["h", FORMAT, after])}\n`;
+    for (const r of open) text += `${reservationLine(r)}\n`;
+    let written: number;
+    let map: Buffer;
     try {
-      let text = `${JSON.stringify(["h", FORMAT, after])}\n`;
-      for (const r of open) text += `${reservationLine(r)}\n`;
-      writeSync(fd, text);
-    } finally {
+      written = writeSync(fd, text);
+      map = mapped(fd, capacityFor(written));
+      renameSync(tmp, this.path);
+    } catch (err) {
       closeSync(fd);
+      throw err;
     }
-    renameSync(tmp, this.path);
+    // The old file is gone from the directory, but its mapping lasts until the garbage collector takes the Buffer:
+    // emptied now, it holds no page cache and no disk until then (its Buffer is never touched again).
+    ftruncateSync(this.fd, 0);
     closeSync(this.fd);
-    this.fd = openSync(this.path, "a", 0o600);
+    this.fd = fd;
+    this.map = map;
+    this.end = written;
     this.bytes = 0;
   }
 
@@ -86,9 +116,35 @@ export class CallJournal {
 
   private append(line: string): void {
     const text = `${line}\n`;
-    writeSync(this.fd, text);
-    this.bytes += text.length;
+    // A UTF-16 unit takes at most 3 bytes in UTF-8: the exact length is only counted near the end of the mapping.
+    if (this.end + text.length * 3 > this.map.length) {
+      const needed = this.end + Buffer.byteLength(text);
+      if (needed > this.map.length) this.map = mapped(this.fd, capacityFor(needed));
+    }
+    const n = this.map.write(text, this.end);
+    this.end += n;
+    this.bytes += n;
   }
+}
+
+/** The file `fd` sized to `capacity` bytes (the added tail reads as zeros) and mapped for reading and writing. */
+function mapped(fd: number, capacity: number): Buffer {
+  ftruncateSync(fd, capacity);
+  return mmap.map(capacity, 3 /* PROT_READ | PROT_WRITE */, mmap.MAP_SHARED, fd);
+}
+
+/** The smallest power-of-two multiple of the initial capacity that holds `bytes`. */
+function capacityFor(bytes: number): number {
+  let capacity = INITIAL_CAPACITY;
+  while (capacity < bytes) capacity *= 2;
+  return capacity;
+}
+
+/** Where a journal's lines end: after its last byte that is not zero (a mapped journal's unwritten tail). */
+function contentEnd(bytes: Buffer): number {
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return end;
 }
 
 function reservationLine(r: JournalReservation): string {
