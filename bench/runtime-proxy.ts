@@ -86,8 +86,9 @@ interface Figures {
   firstP50: number;
   firstP99: number;
   cpuUsPerCall: number;
-  /** CPU per call of each process of a pooled target: how far identical processes differ. */
+  /** CPU per call and p99 of each process of a pooled target: how far identical processes differ. */
   cpuUsPerProcess: number[];
+  p99PerProcess: number[];
 }
 
 function startChild(args: string[], env: Record<string, string> = {}, nodeArgs = NODE_SOURCE): ChildProcess {
@@ -153,7 +154,8 @@ async function interleaved(targets: Target[], body: string, rate: number, rounds
       pooled.errors += sample.errors;
     }
     const perProcess = mine.map((m) => (m.cpu * 1000) / m.sample.lastByte.length);
-    return figures(name, pooled, mine.reduce((sum, m) => sum + m.cpu, 0), perProcess);
+    const p99s = mine.map((m) => quantile(m.sample.lastByte, 0.99));
+    return figures(name, pooled, mine.reduce((sum, m) => sum + m.cpu, 0), perProcess, p99s);
   });
 }
 
@@ -175,11 +177,11 @@ function shuffled(n: number): number[] {
   return order;
 }
 
-function figures(name: string, s: Sample, cpu: number, cpuUsPerProcess: number[] = []): Figures {
+function figures(name: string, s: Sample, cpu: number, cpuUsPerProcess: number[] = [], p99PerProcess: number[] = []): Figures {
   const n = s.lastByte.length;
   return {
     name, n, errors: s.errors, p50: quantile(s.lastByte, 0.5), p99: quantile(s.lastByte, 0.99),
-    firstP50: quantile(s.firstByte, 0.5), firstP99: quantile(s.firstByte, 0.99), cpuUsPerCall: (cpu * 1000) / n, cpuUsPerProcess,
+    firstP50: quantile(s.firstByte, 0.5), firstP99: quantile(s.firstByte, 0.99), cpuUsPerCall: (cpu * 1000) / n, cpuUsPerProcess, p99PerProcess,
   };
 }
 
@@ -190,7 +192,8 @@ function printTable(rows: Figures[], withFirstByte = false): void {
   for (const f of rows) {
     const first = withFirstByte ? `  first byte p50 ${ms(f.firstP50)} p99 ${ms(f.firstP99)}` : "";
     const spread = f.cpuUsPerProcess.length > 1 ? ` (by process: ${f.cpuUsPerProcess.map((c) => c.toFixed(0)).join(", ")})` : "";
-    console.log(`${f.name.padEnd(36)} n=${f.n} errors=${f.errors}  p50 ${ms(f.p50)}  p99 ${ms(f.p99)}${first}  CPU ${f.cpuUsPerCall.toFixed(0)} µs/call${spread}`);
+    const p99s = f.p99PerProcess.length > 1 ? ` (by process: ${f.p99PerProcess.map((p) => p.toFixed(2)).join(", ")})` : "";
+    console.log(`${f.name.padEnd(36)} n=${f.n} errors=${f.errors}  p50 ${ms(f.p50)}  p99 ${ms(f.p99)}${p99s}${first}  CPU ${f.cpuUsPerCall.toFixed(0)} µs/call${spread}`);
   }
 }
 
