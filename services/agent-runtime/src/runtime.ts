@@ -114,7 +114,7 @@ export class Runtime {
       if (err instanceof TokenError) throw new ConfigError(err.message);
       throw err;
     }
-    const store = new Store(config.stateDir, (message) => log.error({ err: message }, "cannot move settled calls from the call journal into the ledger; they stay in the journal and the runtime retries"));
+    const store = new Store(config.stateDir, (message) => log.error({ err: message }, "cannot move settled calls from the call journal into the ledger (or start the journal over); they stay in the journal and the runtime retries"));
     const panel = config.controlPanelUrl ? new PanelClient(config.controlPanelUrl, config.token, config.telemetryTimeoutMs) : undefined;
     const runtime = new Runtime(config, log, store, prices, panel);
     try {

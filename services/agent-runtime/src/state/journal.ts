@@ -1,4 +1,4 @@
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import mmapPackage from "@riaskov/mmap-io";
 
 // The package's types declare an ES default export; at run time its module.exports is the API itself.
@@ -41,8 +41,14 @@ export interface JournalContents {
   skipped: number;
 }
 
-/** The journal file's size when it starts (sparse: the disk holds only what was written). */
+/** The journal file's size when it starts. */
 const INITIAL_CAPACITY = 1024 * 1024;
+/**
+ * What a reservation leaves free after it, for the settlements of the calls in flight: the file grows (or, on a full
+ * disk, the reservation fails and its call is not forwarded) before a settlement could find no room — the journal
+ * refuses calls before they go upstream, not after they were answered (~800 calls in flight at once fit in it).
+ */
+const SETTLEMENT_ROOM = 256 * 1024;
 
 /**
  * Why a mapping: a line copied into a MAP_SHARED mapping is in the page cache, which the kernel writes back as it
@@ -73,12 +79,12 @@ export class CallJournal {
   }
 
   reserve(r: JournalReservation): void {
-    this.append(reservationLine(r));
+    this.append(reservationLine(r), SETTLEMENT_ROOM);
   }
 
   /** Appends a settlement line; `items` is the JSON text of its fields, comma-separated (see Store). */
   settle(items: string): void {
-    this.append(`["s",${items}]`);
+    this.append(`["s",${items}]`, 0);
   }
 
   /**
@@ -114,11 +120,12 @@ export class CallJournal {
     closeSync(this.fd);
   }
 
-  private append(line: string): void {
+  /** Appends a line, leaving `room` bytes free after it (or growing the file to). */
+  private append(line: string, room: number): void {
     const text = `${line}\n`;
     // A UTF-16 unit takes at most 3 bytes in UTF-8: the exact length is only counted near the end of the mapping.
-    if (this.end + text.length * 3 > this.map.length) {
-      const needed = this.end + Buffer.byteLength(text);
+    if (this.end + text.length * 3 + room > this.map.length) {
+      const needed = this.end + Buffer.byteLength(text) + room;
       if (needed > this.map.length) this.map = mapped(this.fd, capacityFor(needed));
     }
     const n = this.map.write(text, this.end);
@@ -129,9 +136,21 @@ export class CallJournal {
 
 /** The file `fd` sized to `capacity` bytes (the added tail reads as zeros) and mapped for reading and writing. */
 function mapped(fd: number, capacity: number): Buffer {
-  ftruncateSync(fd, capacity);
+  const size = fstatSync(fd).size;
+  if (size > capacity) ftruncateSync(fd, capacity);
+  // Zeros written, not a sparse ftruncate: a copy into a page with no disk block behind it would have to allocate one,
+  // and on a full disk the kernel answers that with SIGBUS, which kills the process. Written, the blocks are there
+  // and a full disk is an ENOSPC thrown here, which the runtime answers as an error (state_unwritable).
+  try {
+    for (let at = size; at < capacity; at += ZEROS.length) writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, capacity - at), at);
+  } catch (err) {
+    ftruncateSync(fd, size); // what a failed growth took is given back to the disk
+    throw err;
+  }
   return mmap.map(capacity, 3 /* PROT_READ | PROT_WRITE */, mmap.MAP_SHARED, fd);
 }
+
+const ZEROS = Buffer.alloc(64 * 1024);
 
 /** The smallest power-of-two multiple of the initial capacity that holds `bytes`. */
 function capacityFor(bytes: number): number {

@@ -163,6 +163,8 @@ export class Store {
   /** Settled calls in the journal that the ledger has not taken yet. */
   private batch: Settlement[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The last flush failed (its retry is scheduled): calls do not try again on their own. */
+  private flushFailing = false;
 
   constructor(stateDir: string, private readonly onFlushError: (message: string) => void = () => undefined) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -290,7 +292,8 @@ export class Store {
       this.settledReservations += 1;
     }
     this.batch.push({ row, usage });
-    if (this.batch.length >= FLUSH_AT_ROWS) this.flush();
+    // A flush that fails here (a full disk) must not fail the call: it is in the journal, and the timer retries.
+    if (this.batch.length >= FLUSH_AT_ROWS && !this.flushFailing) this.flushOrRetry();
     else this.flushTimer ??= setTimeout(() => this.flushFromTimer(), FLUSH_INTERVAL_MS).unref();
   }
 
@@ -305,7 +308,14 @@ export class Store {
       this.reservations = this.reservations.filter((held) => held.open);
       this.settledReservations = 0;
     }
-    if (this.journal.bytes >= JOURNAL_START_OVER_BYTES) this.journal.startOver(this.lastLedgerId(), this.openReservations());
+    if (this.journal.bytes >= JOURNAL_START_OVER_BYTES) {
+      try {
+        this.journal.startOver(this.lastLedgerId(), this.openReservations());
+      } catch (err) {
+        // The ledger has the calls; the journal keeps them too until a later flush can start it over.
+        this.onFlushError(`cannot start the call journal over: ${(err as Error).message}`);
+      }
+    }
   }
 
   totals(tokenId: string): { spent: number; calls: number } {
@@ -356,10 +366,16 @@ export class Store {
 
   private flushFromTimer(): void {
     this.flushTimer = undefined;
+    this.flushOrRetry();
+  }
+
+  private flushOrRetry(): void {
     try {
       this.flush();
+      this.flushFailing = false;
     } catch (err) {
       // The calls stay in the journal (and in the batch): nothing is lost, the next attempt takes them.
+      this.flushFailing = true;
       this.onFlushError((err as Error).message);
       this.flushTimer = setTimeout(() => this.flushFromTimer(), 1000).unref();
     }
