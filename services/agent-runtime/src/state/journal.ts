@@ -1,4 +1,5 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { close, closeSync, existsSync, fstatSync, ftruncate, ftruncateSync, open, openSync, readFileSync, renameSync, rmSync, write, writeSync } from "node:fs";
+import { promisify } from "node:util";
 import mmapPackage from "@riaskov/mmap-io";
 
 // The package's types declare an ES default export; at run time its module.exports is the API itself.
@@ -63,11 +64,16 @@ export class CallJournal {
   private end: number;
   /** Bytes appended since the journal was last started over. */
   bytes = 0;
+  /** The next journal file, zeros to the initial capacity, once makeSpare has made it. */
+  private spare: number | undefined;
+  private spareMaking: Promise<void> | undefined;
+  private closed = false;
 
   private constructor(private readonly path: string, fd: number, end: number) {
     this.fd = fd;
     this.end = end;
     this.map = mapped(fd, capacityFor(end));
+    this.makeSpare();
   }
 
   /** Reads what an earlier process left (nothing for a new state dir) and opens the journal for appending. */
@@ -89,35 +95,71 @@ export class CallJournal {
 
   /**
    * Starts the journal over once the ledger holds everything in it: a new file with the reservations still open, put
-   * in place by rename (a crash leaves the old journal or the new one, never neither).
+   * in place by rename (a crash leaves the old journal or the new one, never neither). The new file is the spare made
+   * ahead (see makeSpare) when it is ready, so the main thread writes only the new file's lines and renames it; the
+   * old file is emptied and closed by the thread pool.
    */
   startOver(after: number, open: Iterable<JournalReservation>): void {
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, "w+", 0o600);
     let text = `${JSON.stringify(["h", FORMAT, after])}\n`;
     for (const r of open) text += `${reservationLine(r)}\n`;
+    const spare = this.spare;
+    this.spare = undefined;
+    const tmp = spare ? spareFile(this.path) : `${this.path}.tmp`;
+    const fd = spare ?? openSync(tmp, "w+", 0o600);
     let written: number;
     let map: Buffer;
     try {
-      written = writeSync(fd, text);
+      written = writeSync(fd, text, 0);
       map = mapped(fd, capacityFor(written));
       renameSync(tmp, this.path);
     } catch (err) {
       closeSync(fd);
+      this.makeSpare();
       throw err;
     }
     // The old file is gone from the directory, but its mapping lasts until the garbage collector takes the Buffer:
     // emptied now, it holds no page cache and no disk until then (its Buffer is never touched again).
-    ftruncateSync(this.fd, 0);
-    closeSync(this.fd);
+    const old = this.fd;
+    ftruncate(old, 0, () => close(old, () => undefined));
     this.fd = fd;
     this.map = map;
     this.end = written;
     this.bytes = 0;
+    this.makeSpare();
   }
 
-  close(): void {
+  /** Closes the journal, once the spare in the making (if any) is made, and removes the spare. */
+  async close(): Promise<void> {
+    this.closed = true;
     closeSync(this.fd);
+    await this.spareMaking;
+    if (this.spare !== undefined) {
+      closeSync(this.spare);
+      this.spare = undefined;
+      rmSync(spareFile(this.path), { force: true });
+    }
+  }
+
+  /**
+   * Makes the next journal file ahead, on the thread pool: created and filled with zeros to the initial capacity
+   * (the zeros are what startOver would otherwise write on the main thread: ~1 MiB, milliseconds that every call
+   * arriving meanwhile waited for). When it cannot be made (a full disk), startOver makes its file itself.
+   */
+  private makeSpare(): void {
+    if (this.spareMaking || this.closed) return;
+    this.spareMaking = this.madeSpare(spareFile(this.path)).finally(() => (this.spareMaking = undefined));
+  }
+
+  private async madeSpare(path: string): Promise<void> {
+    let fd: number | undefined;
+    try {
+      fd = await openAsync(path, "w+", 0o600);
+      for (let at = 0; at < INITIAL_CAPACITY && !this.closed; at += ZEROS.length) await writeAsync(fd, ZEROS, 0, ZEROS.length, at);
+      this.spare = fd;
+    } catch {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(path, { force: true });
+    }
   }
 
   /** Appends a line, leaving `room` bytes free after it (or growing the file to). */
@@ -151,6 +193,11 @@ function mapped(fd: number, capacity: number): Buffer {
 }
 
 const ZEROS = Buffer.alloc(64 * 1024);
+const openAsync = promisify(open);
+const writeAsync = promisify(write);
+
+/** Where makeSpare makes the next journal file (an older one, left by a process that died, is made over). */
+const spareFile = (journal: string) => `${journal}.next`;
 
 /** The smallest power-of-two multiple of the initial capacity that holds `bytes`. */
 function capacityFor(bytes: number): number {

@@ -1,0 +1,82 @@
+/**
+ * What the Store does between calls rather than inside one (issue 19: work that held the main thread delayed every
+ * call that arrived meanwhile): the timer's flush goes to the ledger in slices, and the journal starts over into a
+ * spare file made ahead on the thread pool.
+ */
+import Database from "better-sqlite3";
+import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { Store, type SettledCall } from "../../../services/agent-runtime/src/state/store.js";
+import { JOURNAL_FILE, type JournalReservation } from "../../../services/agent-runtime/src/state/journal.js";
+
+function reservation(eventId: string): JournalReservation {
+  return { event_id: eventId, token_id: "tok-1", ts: "2026-12-02T10:00:00.000Z", provider: "openai", endpoint: "chat.completions", model: "gpt-4o-mini", reserved_micros: 1000 };
+}
+
+function settled(r: JournalReservation, cost: number): SettledCall {
+  return { ...r, type: "llm_call", cost_micros: cost, input_tokens: 10, cached_input_tokens: 0, cache_write_input_tokens: 0, output_tokens: 5, latency_ms: 1, http_status: 200 };
+}
+
+/** The ledger as another process would read it: no flush is asked for. */
+function ledgerRows(dir: string): number {
+  const db = new Database(join(dir, "runtime.sqlite"), { readonly: true });
+  try {
+    return (db.prepare("SELECT COUNT(*) AS n FROM ledger").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+async function until(what: string, ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await sleep(25);
+  expect(ok(), what).toBe(true);
+}
+
+describe("the Store off the call path", () => {
+  it("the timer's flush takes every settled call to the ledger, slice after slice, with no read asking for it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iron-store-offpath-"));
+    const store = new Store(dir);
+    store.recover(false);
+    for (let i = 0; i < 47; i++) { // several slices and a part of one
+      const r = reservation(`call-${i}`);
+      store.settle(settled(r, 3), undefined, store.reserve(r));
+    }
+    expect(ledgerRows(dir)).toBe(0); // the ledger takes them after the flush interval, not in the call
+    await until("all 47 calls in the ledger", () => ledgerRows(dir) === 47);
+    expect(store.totals("tok-1")).toEqual({ spent: 47 * 3, calls: 47 });
+    await store.close();
+  });
+
+  it("starts the journal over into the spare made ahead, keeps making the next, and removes it when closed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iron-store-offpath-"));
+    const journal = join(dir, JOURNAL_FILE);
+    const spare = `${journal}.next`;
+    const store = new Store(dir);
+    store.recover(false);
+    await until("the spare made", () => existsSync(spare) && statSync(spare).size === 1024 * 1024);
+    const spareInode = statSync(spare).ino;
+    store.reserve(reservation("open-throughout"));
+    // Past the journal's start-over size (256 KiB) in flushes of whole turns of the event loop, as calls come.
+    for (let turn = 0; turn < 30 && statSync(journal).ino !== spareInode; turn++) {
+      for (let i = 0; i < 100; i++) {
+        const r = reservation(`call-${turn}-${i}`);
+        store.settle(settled(r, 7), undefined, store.reserve(r));
+      }
+      store.flush();
+      await sleep(10);
+    }
+    expect(statSync(journal).ino, "the journal is the spare that was made ahead").toBe(spareInode);
+    await until("the next spare made", () => existsSync(spare) && statSync(spare).ino !== spareInode);
+    const calls = store.totals("tok-1").calls;
+    await store.close();
+    expect(existsSync(spare)).toBe(false);
+
+    const again = new Store(dir);
+    expect(again.recover(false).interrupted.map((r) => r.event_id)).toEqual(["open-throughout"]);
+    expect(again.totals("tok-1")).toEqual({ spent: (calls) * 7 + 1000, calls: calls + 1 });
+    await again.close();
+  });
+});
