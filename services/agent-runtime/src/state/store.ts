@@ -306,9 +306,7 @@ export class Store {
 
   /** Hands the journal's settled calls to the ledger now (reads of the ledger and the queue call it first). */
   flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.nextSlice) clearImmediate(this.nextSlice);
-    this.flushTimer = this.nextSlice = undefined;
+    this.cancelScheduledFlush();
     this.flushRows(this.batch.length);
   }
 
@@ -380,14 +378,17 @@ export class Store {
   }
 
   private flushFromTimer(): void {
-    this.flushTimer = this.nextSlice = undefined;
     this.flushOrRetry(FLUSH_SLICE_ROWS);
   }
 
-  private flushOrRetry(rows: number): void {
+  private cancelScheduledFlush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.nextSlice) clearImmediate(this.nextSlice);
     this.flushTimer = this.nextSlice = undefined;
+  }
+
+  private flushOrRetry(rows: number): void {
+    this.cancelScheduledFlush();
     try {
       this.flushRows(Math.min(rows, this.batch.length));
       this.flushFailing = false;
