@@ -1,7 +1,7 @@
 /**
  * What the Store does between calls rather than inside one (issue 19: work that held the main thread delayed every
- * call that arrived meanwhile): the timer's flush goes to the ledger in slices, and the journal starts over into a
- * spare file made ahead on the thread pool.
+ * call that arrived meanwhile): a worker thread writes the ledger, and the journal starts over into a spare file made
+ * ahead on the thread pool.
  */
 import Database from "better-sqlite3";
 import { existsSync, mkdtempSync, statSync } from "node:fs";
@@ -21,10 +21,10 @@ function settled(r: JournalReservation, cost: number): SettledCall {
 }
 
 /** The ledger as another process would read it: no flush is asked for. */
-function ledgerRows(dir: string): number {
+function ledgerRows(dir: string, table = "ledger"): number {
   const db = new Database(join(dir, "runtime.sqlite"), { readonly: true });
   try {
-    return (db.prepare("SELECT COUNT(*) AS n FROM ledger").get() as { n: number }).n;
+    return (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
   } finally {
     db.close();
   }
@@ -36,11 +36,11 @@ async function until(what: string, ok: () => boolean): Promise<void> {
 }
 
 describe("the Store off the call path", () => {
-  it("the timer's flush takes every settled call to the ledger, slice after slice, with no read asking for it", async () => {
+  it("the writer thread takes every settled call to the ledger after the flush interval, with no read asking for it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "iron-store-offpath-"));
     const store = new Store(dir);
     store.recover(false);
-    for (let i = 0; i < 47; i++) { // several slices and a part of one
+    for (let i = 0; i < 47; i++) {
       const r = reservation(`call-${i}`);
       store.settle(settled(r, 3), undefined, store.reserve(r));
     }
@@ -77,6 +77,36 @@ describe("the Store off the call path", () => {
     const again = new Store(dir);
     expect(again.recover(false).interrupted.map((r) => r.event_id)).toEqual(["open-throughout"]);
     expect(again.totals("tok-1")).toEqual({ spent: (calls) * 7 + 1000, calls: calls + 1 });
+    await again.close();
+  });
+
+  it("when the writer thread ends mid-way, the main thread writes what it had not committed, each call once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iron-store-offpath-"));
+    const errors: string[] = [];
+    const store = new Store(dir, (message) => errors.push(message));
+    store.recover(true);
+    let calls = 0;
+    const settleSome = (n: number) => {
+      for (let i = 0; i < n; i++, calls++) {
+        const r = reservation(`call-${calls}`);
+        store.settle(settled(r, 3), "reported", store.reserve(r));
+      }
+    };
+    settleSome(120);
+    expect(store.totals("tok-1").calls).toBe(120);
+    settleSome(1234); // two batches of 500 handed over at once, the rest waiting for the timer
+    await store.endWriterThread(); // wherever the thread is in those two
+    expect(errors.join("\n")).toMatch(/ledger writer thread exited.*written on the main thread from now on/);
+    settleSome(30);
+    await until("every call in the ledger, on the main thread's writes", () => ledgerRows(dir) === calls);
+    expect(store.totals("tok-1")).toEqual({ spent: calls * 3, calls });
+    expect(store.queueSize("tok-1").count).toBe(calls); // one telemetry event per call, none twice
+    await store.close();
+
+    const again = new Store(dir);
+    expect(again.recover(true)).toMatchObject({ settled: 0, interrupted: [] });
+    expect(again.totals("tok-1")).toEqual({ spent: calls * 3, calls });
+    expect(ledgerRows(dir, "telemetry_queue")).toBe(calls);
     await again.close();
   });
 });

@@ -2,8 +2,8 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TelemetryEvent } from "@iron/protocol";
-import { Checkpointer } from "./checkpointer.js";
 import { CallJournal, JOURNAL_FILE, jsonString, type JournalContents, type JournalReservation } from "./journal.js";
+import { LedgerWriter, type LedgerWrite } from "./ledger-writer.js";
 import { telemetryEvent, type UsageSource } from "./telemetry-event.js";
 
 /**
@@ -65,17 +65,34 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 export class StateDirInUseError extends Error {}
 
 const CHECKPOINT_INTERVAL_MS = 1000;
-/** How long settled calls wait in the journal before the ledger takes them, in one transaction. */
+/** How long settled calls wait in the journal before they go to the ledger writer, as one transaction. */
 const FLUSH_INTERVAL_MS = 100;
-/** A batch this large is flushed at once. */
+/** A batch this large goes at once. */
 const FLUSH_AT_ROWS = 500;
-/**
- * Rows per ledger transaction when the timer flushes, the next slice queued behind the calls that arrived meanwhile:
- * a whole batch (~50 rows at 500 calls/s) held the main thread ~0.5 ms, and every call arriving then waited for it.
- */
-const FLUSH_SLICE_ROWS = 10;
+/** A failed write of the ledger is tried again after this long. */
+const RETRY_MS = 1000;
+/** How long a read waits for the ledger writer to commit what it must see. */
+const READ_WAIT_MS = 10_000;
 /** The journal starts over (keeping only open reservations) once it holds this much the ledger already has. */
 const JOURNAL_START_OVER_BYTES = 256 * 1024;
+
+const INSERT_SETTLED = `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros, cost_micros,
+    input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, latency_ms, http_status)
+  VALUES (?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?, ?, ?, ?)`;
+const ENQUEUE = "INSERT INTO telemetry_queue (event_id, token_id, cost_micros, payload) VALUES (?, ?, ?, ?)";
+/** The ledger writer's statements, by their index in a LedgerWrite. */
+const WRITER_STATEMENTS = [INSERT_SETTLED, ENQUEUE];
+
+/** A settlement's writes: its ledger row and, when its telemetry event is queued, the event. */
+function settlementWrites(batch: Settlement[]): LedgerWrite[] {
+  const writes: LedgerWrite[] = [];
+  for (const { row: r, usage } of batch) {
+    writes.push([0, [r.event_id, r.token_id, r.ts, r.type, r.provider, r.endpoint, r.model, r.reserved_micros, r.cost_micros,
+      r.input_tokens, r.cached_input_tokens, r.cache_write_input_tokens, r.output_tokens, r.latency_ms, r.http_status]]);
+    if (usage) writes.push([1, [r.event_id, r.token_id, r.cost_micros, JSON.stringify(telemetryEvent(r, usage))]]);
+  }
+  return writes;
+}
 
 /** A settled call on its way to the ledger: its row and, when its telemetry event is queued, where its usage came from. */
 export type SettledCall = Omit<LedgerRow, "id" | "state">;
@@ -136,24 +153,17 @@ function takeLock(path: string, stateDir: string): Database.Database {
 /**
  * The runtime's local state in `<stateDir>/runtime.sqlite`: the ledger of every
  * call, the telemetry queue and a few remembered facts (JWKS, last known budget
- * and token status). `<stateDir>/runtime.lock` is held in exclusive locking
- * mode for the life of the process, so two runtimes can never share one state
- * dir (their reservations would not see each other); the OS drops it if the
- * process dies.
- */
-/**
- * The runtime's local state in `<stateDir>/runtime.sqlite`: the ledger of every
- * call, the telemetry queue and a few remembered facts (JWKS, last known budget
  * and token status); and the call journal (`calls.journal`, see journal.ts) that
  * carries each call's reservation and settlement until the ledger takes them in
- * a batch. `<stateDir>/runtime.lock` is held in exclusive locking mode for the
+ * a batch, which a worker thread writes (ledger-writer.ts). `<stateDir>/runtime.lock` is held in exclusive locking mode for the
  * life of the process, so two runtimes can never share one state dir (their
  * reservations would not see each other); the OS drops it if the process dies.
  */
 export class Store {
   private readonly lock: Database.Database;
   private readonly db: Database.Database;
-  private readonly checkpointer: Checkpointer;
+  /** Writes the batches off the main thread; undefined once its thread is gone (the main thread writes them then). */
+  private writer: LedgerWriter | undefined;
   private readonly journal: CallJournal;
   private left: JournalContents | undefined;
   private readonly stmts;
@@ -165,13 +175,14 @@ export class Store {
    */
   private reservations: OpenReservation[] = [];
   private settledReservations = 0;
-  /** Settled calls in the journal that the ledger has not taken yet. */
+  /** Settled calls in the journal not yet handed to the ledger writer. */
   private batch: Settlement[] = [];
+  /** Batches handed to the writer and not committed yet, oldest first. */
+  private posted: { seq: number; batch: Settlement[] }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
-  /** The timer's flush goes on in slices: the next one, queued with setImmediate. */
-  private nextSlice: NodeJS.Immediate | undefined;
-  /** The last flush failed (its retry is scheduled): calls do not try again on their own. */
+  /** The last flush on the main thread failed (its retry is scheduled): calls do not try again on their own. */
   private flushFailing = false;
+  private closing = false;
 
   constructor(stateDir: string, private readonly onFlushError: (message: string) => void = () => undefined) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -184,29 +195,28 @@ export class Store {
       this.db.pragma("page_size = 1024");
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
-      this.db.pragma("wal_autocheckpoint = 0"); // the checkpoint thread does it, off the request path
+      this.db.pragma("wal_autocheckpoint = 0"); // the writer thread does it, off the request path
       this.db.exec(SCHEMA);
       ({ journal: this.journal, left: this.left } = CallJournal.open(join(stateDir, JOURNAL_FILE)));
     } catch (err) {
       this.lock.close();
       throw err;
     }
-    this.checkpointer = new Checkpointer(file, CHECKPOINT_INTERVAL_MS, () => {
-      if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+    this.writer = new LedgerWriter(file, WRITER_STATEMENTS, { checkpointMs: CHECKPOINT_INTERVAL_MS, retryMs: RETRY_MS }, {
+      committed: (seq) => this.committed(seq),
+      error: (message) => this.onFlushError(message),
+      gone: (lastCommitted, message) => this.writerGone(lastCommitted, message),
     });
     this.stmts = {
       settlePending: this.db.prepare(
         `UPDATE ledger SET state = 'settled', cost_micros = reserved_micros WHERE id = ? AND state = 'pending'`,
       ),
-      insertSettled: this.db.prepare(
-        `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros, cost_micros,
-           input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, latency_ms, http_status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      enqueue: this.db.prepare("INSERT INTO telemetry_queue (event_id, token_id, cost_micros, payload) VALUES (?, ?, ?, ?)"),
+      writes: WRITER_STATEMENTS.map((sql) => this.db.prepare(sql)),
+      enqueue: this.db.prepare(ENQUEUE),
       pending: this.db.prepare("SELECT * FROM ledger WHERE state = 'pending'"),
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM ledger"),
       eventIdsAfter: this.db.prepare("SELECT event_id FROM ledger WHERE id > ?").pluck(),
+      newestEventIds: this.db.prepare("SELECT event_id FROM ledger ORDER BY id DESC LIMIT ?").pluck(),
       spent: this.db.prepare("SELECT COALESCE(SUM(cost_micros), 0) AS spent, COUNT(*) AS calls FROM ledger WHERE token_id = ? AND state = 'settled'"),
       peek: this.db.prepare("SELECT seq, event_id, payload FROM telemetry_queue WHERE token_id = ? ORDER BY seq LIMIT ?"),
       queued: this.db.prepare("SELECT COUNT(*) AS n, COALESCE(SUM(cost_micros), 0) AS cost FROM telemetry_queue WHERE token_id = ?"),
@@ -218,14 +228,7 @@ export class Store {
     };
     // Transaction wrappers are built once: building one per call costs more than the statements inside.
     this.flushTx = this.db.transaction((batch: Settlement[]) => {
-      for (const { row: r, usage } of batch) {
-        this.stmts.insertSettled.run(r.event_id, r.token_id, r.ts, r.type, r.provider, r.endpoint, r.model, r.reserved_micros, r.cost_micros,
-          r.input_tokens, r.cached_input_tokens, r.cache_write_input_tokens, r.output_tokens, r.latency_ms, r.http_status);
-        if (usage) {
-          const event = telemetryEvent(r, usage);
-          this.stmts.enqueue.run(r.event_id, r.token_id, r.cost_micros, JSON.stringify(event));
-        }
-      }
+      for (const [i, params] of settlementWrites(batch)) this.stmts.writes[i]!.run(params);
     });
     this.ackTx = this.db.transaction((seqs: number[]) => {
       for (const seq of seqs) this.stmts.ack.run(seq);
@@ -290,7 +293,7 @@ export class Store {
 
   /**
    * Records a call's outcome before its answer goes back: in the journal at once, in the ledger (with its telemetry
-   * event when `usage` says how it was priced) within FLUSH_INTERVAL_MS, both in one transaction.
+   * event when `usage` says how it was priced) within FLUSH_INTERVAL_MS, both in one transaction of the writer thread.
    */
   settle(row: SettledCall, usage: UsageSource | undefined, held?: OpenReservation): void {
     this.journal.settle(settlementItems(row, usage));
@@ -300,23 +303,49 @@ export class Store {
     }
     this.batch.push({ row, usage });
     // A flush that fails here (a full disk) must not fail the call: it is in the journal, and the timer retries.
-    if (this.batch.length >= FLUSH_AT_ROWS && !this.flushFailing) this.flushOrRetry(this.batch.length);
-    else if (!this.nextSlice) this.flushTimer ??= setTimeout(() => this.flushFromTimer(), FLUSH_INTERVAL_MS).unref();
+    if (this.batch.length >= FLUSH_AT_ROWS && !this.flushFailing) this.flushOrRetry();
+    else this.flushTimer ??= setTimeout(() => this.flushOrRetry(), FLUSH_INTERVAL_MS).unref();
   }
 
-  /** Hands the journal's settled calls to the ledger now (reads of the ledger and the queue call it first). */
+  /**
+   * Hands the journal's settled calls to the ledger and waits until it has them (reads of the ledger and the queue
+   * call it first). Throws when the ledger cannot take them; the journal keeps them.
+   */
   flush(): void {
     this.cancelScheduledFlush();
-    this.flushRows(this.batch.length);
+    this.handOver();
+    const last = this.posted.at(-1);
+    if (!last || !this.writer) return;
+    // Throws (a LedgerWriteError) when the batch fails or the thread does not answer; the batches stay with it.
+    this.writer.waitFor(last.seq, READ_WAIT_MS);
+    this.committed(last.seq);
   }
 
-  /** Hands the oldest `n` settled calls to the ledger in one transaction; once none is left, tidies the journal. */
-  private flushRows(n: number): void {
-    if (n === 0) return;
-    const rows = n >= this.batch.length ? this.batch : this.batch.slice(0, n);
-    this.flushTx(rows);
-    this.batch = rows === this.batch ? [] : this.batch.slice(n);
-    if (this.batch.length > 0) return;
+  /** Hands the batch to the writer thread, or writes it on this thread when there is none. */
+  private handOver(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    if (!this.writer) {
+      this.flushTx(batch);
+      this.batch = [];
+      this.tidyJournal();
+      return;
+    }
+    this.posted.push({ seq: this.writer.post(settlementWrites(batch)), batch });
+    this.batch = [];
+  }
+
+  /** The writer committed every batch up to `seq`. */
+  private committed(seq: number): void {
+    let done = 0;
+    while (done < this.posted.length && this.posted[done]!.seq <= seq) done += 1;
+    if (done > 0) this.posted = this.posted.slice(done);
+    this.tidyJournal();
+  }
+
+  /** Once the ledger has every settled call, drops the settled reservations and starts the journal over when it is large. */
+  private tidyJournal(): void {
+    if (this.batch.length > 0 || this.posted.length > 0 || this.closing) return;
     if (this.settledReservations > 0) {
       this.reservations = this.reservations.filter((held) => held.open);
       this.settledReservations = 0;
@@ -329,6 +358,31 @@ export class Store {
         this.onFlushError(`cannot start the call journal over: ${(err as Error).message}`);
       }
     }
+  }
+
+  /**
+   * The writer thread is gone: what it had not committed is written here, and every batch after it. A thread ended
+   * between a commit and its store of the batch number leaves that batch in the ledger: the newest rows are the only
+   * ones it can have written, and a settlement found there is not written again (its telemetry event was in the same
+   * transaction).
+   */
+  private writerGone(lastCommitted: number, message: string): void {
+    if (!this.writer) return;
+    this.writer = undefined;
+    this.onFlushError(`${message}; the ledger is written on the main thread from now on`);
+    if (!this.db.open) return;
+    this.db.pragma("wal_autocheckpoint = 1000");
+    const left = this.posted.filter((p) => p.seq > lastCommitted).flatMap((p) => p.batch);
+    this.posted = [];
+    const written = new Set(this.stmts.newestEventIds.all(left.length) as string[]);
+    this.batch = left.filter((s) => !written.has(s.row.event_id)).concat(this.batch);
+    if (this.batch.length > 0) this.flushOrRetry();
+    else this.tidyJournal();
+  }
+
+  /** Ends the writer thread as a crash of that thread would, wherever it is (for tests). */
+  async endWriterThread(): Promise<void> {
+    await this.writer?.terminate();
   }
 
   totals(tokenId: string): { spent: number; calls: number } {
@@ -367,39 +421,38 @@ export class Store {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) {
-      this.flush();
-      if (this.reservations.length === this.settledReservations) this.journal.startOver(this.lastLedgerId(), []);
-      await this.journal.close();
+    try {
+      if (this.db.open) {
+        this.flush();
+        if (this.reservations.length === this.settledReservations) this.journal.startOver(this.lastLedgerId(), []);
+      }
+    } finally {
+      this.closing = true;
+      if (this.db.open) await this.journal.close();
+      this.cancelScheduledFlush();
+      await this.writer?.stop();
+      if (this.db.open) this.db.close();
+      if (this.lock.open) this.lock.close();
     }
-    await this.checkpointer.stop();
-    if (this.db.open) this.db.close();
-    if (this.lock.open) this.lock.close();
-  }
-
-  private flushFromTimer(): void {
-    this.flushOrRetry(FLUSH_SLICE_ROWS);
   }
 
   private cancelScheduledFlush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.nextSlice) clearImmediate(this.nextSlice);
-    this.flushTimer = this.nextSlice = undefined;
+    this.flushTimer = undefined;
   }
 
-  private flushOrRetry(rows: number): void {
+  /** Hands the batch over from the timer (or at FLUSH_AT_ROWS); a write on this thread that fails is tried again later. */
+  private flushOrRetry(): void {
     this.cancelScheduledFlush();
     try {
-      this.flushRows(Math.min(rows, this.batch.length));
+      this.handOver();
       this.flushFailing = false;
     } catch (err) {
       // The calls stay in the journal (and in the batch): nothing is lost, the next attempt takes them.
       this.flushFailing = true;
       this.onFlushError((err as Error).message);
-      this.flushTimer = setTimeout(() => this.flushFromTimer(), 1000).unref();
-      return;
+      this.flushTimer = setTimeout(() => this.flushOrRetry(), RETRY_MS).unref();
     }
-    if (this.batch.length > 0) this.nextSlice = setImmediate(() => this.flushFromTimer()).unref();
   }
 
   private *openReservations(): Iterable<JournalReservation> {
