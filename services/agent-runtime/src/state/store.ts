@@ -155,9 +155,10 @@ function takeLock(path: string, stateDir: string): Database.Database {
  * call, the telemetry queue and a few remembered facts (JWKS, last known budget
  * and token status); and the call journal (`calls.journal`, see journal.ts) that
  * carries each call's reservation and settlement until the ledger takes them in
- * a batch, which a worker thread writes (ledger-writer.ts). `<stateDir>/runtime.lock` is held in exclusive locking mode for the
- * life of the process, so two runtimes can never share one state dir (their
- * reservations would not see each other); the OS drops it if the process dies.
+ * a batch, written by a worker thread (ledger-writer.ts). `<stateDir>/runtime.lock`
+ * is held in exclusive locking mode for the life of the process, so two runtimes
+ * can never share one state dir (their reservations would not see each other);
+ * the OS drops it if the process dies.
  */
 export class Store {
   private readonly lock: Database.Database;
