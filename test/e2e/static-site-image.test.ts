@@ -35,7 +35,7 @@ describe.skipIf(!ready)(`the static-site image, for real (${reason})`, () => {
     const run = docker("run", "-d", "--name", CONTAINER, "-p", `127.0.0.1:${port}:8080`, IMAGE);
     expect(run.status, run.out).toBe(0);
     url = `http://127.0.0.1:${port}`;
-    await waitFor("the static site to answer /healthz", async () => (await fetch(`${url}/healthz`)).ok, 30_000);
+    await waitFor("the static site to answer /healthz", async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok, 30_000);
   }, 30 * 60_000);
 
   afterAll(() => {

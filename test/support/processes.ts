@@ -65,15 +65,28 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop()));
 }
 
-/** Polls `probe` until it returns true or `timeoutMs` passes; throws with `what` in the message. */
+/** How long one attempt of a waitFor probe may take before the next one starts. */
+const PROBE_ATTEMPT_MS = 20_000;
+
+/**
+ * Polls `probe` until it returns true or `timeoutMs` passes; throws with `what` in the message. An attempt that does
+ * not settle within PROBE_ATTEMPT_MS is given up (a fetch to a port whose proxy accepted before its server was up was
+ * seen never to settle, and held a 30-min hook until it timed out) and the next one starts.
+ */
 export async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`an attempt did not answer in ${PROBE_ATTEMPT_MS} ms`)), Math.min(PROBE_ATTEMPT_MS, Math.max(deadline - Date.now(), 1)));
+    });
     try {
-      if (await probe()) return;
+      if (await Promise.race([Promise.resolve().then(probe), givenUp])) return;
     } catch (err) {
       lastError = err;
+    } finally {
+      clearTimeout(timer);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
