@@ -39,12 +39,19 @@ const drain = () => {
     Atomics.store(shared, 0, BigInt(seq));
     Atomics.notify(shared, 0);
     parentPort.postMessage({ committed: seq });
+    scheduleCheckpoint();
   }
 };
 const checkpoint = () => {
   try { db.pragma("wal_checkpoint(PASSIVE)"); } catch (err) { parentPort.postMessage({ warning: "checkpoint: " + String((err && err.message) || err) }); }
 };
-const timer = setInterval(checkpoint, workerData.checkpointMs);
+// A checkpoint only after something was committed (and once at start, for the schema the main connection wrote): an
+// idle runtime's thread sleeps. The main connection's own few writes (telemetry acks) wait for the next one.
+let checkpointDue;
+function scheduleCheckpoint() {
+  checkpointDue ??= setTimeout(() => { checkpointDue = undefined; checkpoint(); }, workerData.checkpointMs);
+}
+scheduleCheckpoint();
 parentPort.on("message", (m) => {
   if (m === "retry") {
     if (retry) { clearTimeout(retry); drain(); }
@@ -55,7 +62,7 @@ parentPort.on("message", (m) => {
     if (!retry) drain();
     return;
   }
-  clearInterval(timer);
+  clearTimeout(checkpointDue);
   if (retry) clearTimeout(retry);
   drain();
   checkpoint();
