@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 export class StateDirInUseError extends Error {}
 
-const CHECKPOINT_INTERVAL_MS = 1000;
+/** The writer thread checkpoints this long after a commit (at most once per such span; an idle runtime not at all). */
+const CHECKPOINT_DELAY_MS = 1000;
 /** How long settled calls wait in the journal before they go to the ledger writer, as one transaction. */
 const FLUSH_INTERVAL_MS = 100;
 /** A batch this large goes at once. */
@@ -203,7 +204,7 @@ export class Store {
       this.lock.close();
       throw err;
     }
-    this.writer = new LedgerWriter(file, WRITER_STATEMENTS, { checkpointMs: CHECKPOINT_INTERVAL_MS, retryMs: RETRY_MS }, {
+    this.writer = new LedgerWriter(file, WRITER_STATEMENTS, { checkpointMs: CHECKPOINT_DELAY_MS, retryMs: RETRY_MS }, {
       committed: (seq) => this.committed(seq),
       error: (message) => this.onFlushError(message),
       gone: (lastCommitted, message) => this.writerGone(lastCommitted, message),
