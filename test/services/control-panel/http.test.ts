@@ -111,6 +111,12 @@ describe("over real HTTP", () => {
     const again = await openStream(`/api/events?access_token=${u.token}`, { "last-event-id": lastId });
     expect(again.res.status).toBe(200);
     await again.readUntil(missed[1]!.event_id);
+    // A listener that hears of the missed events only now, after the replay sent them (its NOTIFY was still in flight
+    // when the client reconnected): the stream must not send them a second time.
+    const late = new pg.Client({ connectionString: p.databaseUrl });
+    await late.connect();
+    await late.query("SELECT pg_notify('iron_telemetry', $1)", [`${mine.id}|${missed.map((e) => e.event_id).join(",")}`]);
+    await late.end();
     const live = event();
     expect((await post("/api/telemetry", mine.token, { events: [live] })).status).toBe(202);
     await again.readUntil(live.event_id);

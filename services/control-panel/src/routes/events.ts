@@ -72,12 +72,18 @@ export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
     };
     // While the missed events load, live ones wait here, so none falls between the replay and the live stream.
     let held: [StoredTelemetryEvent, number][] | undefined = since === undefined ? undefined : [];
+    // What the replay sent. The live path hears of an event only after its NOTIFY and a query, so an event committed
+    // before the replay may still arrive live after it: kept for the stream's life (at most REPLAY_LIMIT keys).
+    const replayed = new Set<string>();
+    const sendLive = (event: StoredTelemetryEvent, seq: number) => {
+      if (!replayed.has(`${event.token_id}/${event.event_id}`)) write(event, seq);
+    };
     const unsubscribe = ctx.bus.subscribe({
       userId: user.id,
       ...(principal.keyId ? { keyId: principal.keyId } : {}),
       accepts: (ownerId) => seeAll || ownerId === user.id,
       close,
-      send: (event, seq) => (held ? held.push([event, seq]) : write(event, seq)),
+      send: (event, seq) => (held ? held.push([event, seq]) : sendLive(event, seq)),
     });
     const heartbeat = setInterval(() => res.write(`: ping\n\n`), HEARTBEAT_MS);
     const expiry = principal.expiresAtMs === undefined ? undefined : setTimeout(() => close("the access token expired"), Math.min(2 ** 31 - 1, Math.max(0, principal.expiresAtMs - Date.now())));
@@ -89,12 +95,11 @@ export function registerEventRoutes(app: FastifyInstance, ctx: Context): void {
     try {
       const { rows, truncated } = await eventsAfter(ctx.pool, since, seeAll ? undefined : user.id, REPLAY_LIMIT);
       if (truncated) res.write(`: more than ${REPLAY_LIMIT} events were missed; replaying the newest ${REPLAY_LIMIT}\n\n`);
-      const replayed = new Set<string>();
       for (const row of rows) {
         write(eventView(row), row.seq);
         replayed.add(`${row.token_id}/${row.event_id}`);
       }
-      for (const [event, seq] of held ?? []) if (!replayed.has(`${event.token_id}/${event.event_id}`)) write(event, seq);
+      for (const [event, seq] of held ?? []) sendLive(event, seq);
       held = undefined;
     } catch (err) {
       // The client reconnects with the same Last-Event-ID and gets the replay then.
