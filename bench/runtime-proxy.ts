@@ -18,9 +18,15 @@
  *    figures are from 4-CPU machines), and its backlog would spill into the other targets' turns.
  *
  * Run: npm run bench -- runtime   (env BENCH_SECONDS, BENCH_RATE, BENCH_WARMUP_SECONDS, BENCH_INSTANCES, BENCH_PHASES=bar,stream,maxrate,peer)
+ *
+ * A change to the runtime is measured against the code before it in the same rounds (two runs an hour apart differ by
+ * up to 2× on a shared host): BENCH_VARIANTS='[{"name":"before","bin":"/path/to/other/checkout/services/agent-runtime/bin/iron-runtime.js"},
+ * {"name":"no parallel GC","flags":["--min-semi-space-size=8","--single-threaded-gc"]}]' adds BENCH_INSTANCES processes
+ * of each variant (its own built bin, default this one; its node flags, default the image's) to the bar's rounds and
+ * prints each variant's figures against the runtime's and the bare forwarder's.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,6 +70,7 @@ const RUNTIME_BIN = join(here, "../services/agent-runtime/bin/iron-runtime.js");
 /** The node flags the runtime's image starts it with (its Dockerfile's ENTRYPOINT): the bench runs it as deployed. */
 const RUNTIME_NODE_FLAGS = imageNodeFlags(join(here, "../services/agent-runtime/Dockerfile"));
 const children: ChildProcess[] = [];
+const VARIANTS = parseVariants(process.env.BENCH_VARIANTS);
 
 const messages = [{ role: "user", content: "Say hello in five words." }];
 const chatBody = JSON.stringify({ model: "gpt-4o-mini", max_tokens: 64, messages });
@@ -94,6 +101,31 @@ interface Figures {
   p99PerProcess: number[];
 }
 
+/** Another build or other node flags of the runtime, measured beside it in the bar's rounds. */
+interface Variant {
+  name: string;
+  bin: string;
+  flags: string[];
+}
+
+function parseVariants(json: string | undefined): Variant[] {
+  if (!json) return [];
+  const usage = `BENCH_VARIANTS must be a JSON array of {"name": string, "bin"?: path of a built iron-runtime.js, "flags"?: [node flags]}`;
+  let list: unknown;
+  try {
+    list = JSON.parse(json);
+  } catch {
+    throw new Error(`${usage}; it is not JSON`);
+  }
+  if (!Array.isArray(list)) throw new Error(usage);
+  return list.map((v: unknown) => {
+    const { name, bin = RUNTIME_BIN, flags = RUNTIME_NODE_FLAGS } = (v ?? {}) as Record<string, unknown>;
+    if (typeof name !== "string" || !name || typeof bin !== "string" || !Array.isArray(flags) || !flags.every((f) => typeof f === "string")) throw new Error(usage);
+    if (!existsSync(bin)) throw new Error(`variant ${name}: ${bin} does not exist (build that checkout first: npm run build -w services/protocol -w services/agent-runtime)`);
+    return { name, bin, flags: flags as string[] };
+  });
+}
+
 function imageNodeFlags(dockerfile: string): string[] {
   const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(dockerfile, "utf8"))?.[1];
   const argv = entrypoint ? (JSON.parse(entrypoint) as string[]) : [];
@@ -121,12 +153,12 @@ async function waitHealthy(url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-async function startRuntime(openaiBaseUrl: string, name: string, extraArgs: string[]): Promise<Target> {
+async function startRuntime(openaiBaseUrl: string, name: string, extraArgs: string[], variant?: Variant): Promise<Target> {
   const issuer = await createTestIssuer();
   const dir = mkdtempSync(join(tmpdir(), "iron-bench-"));
   const { token } = await issuer.issue(1_000_000_000_000);
   const port = await freePort();
-  const child = startChild([RUNTIME_BIN, "serve", "--port", String(port), "--state-dir", dir, "--jwks-file", issuer.writeJwks(join(dir, "jwks.json")), "--openai-base-url", openaiBaseUrl, "--log-level", "error", ...extraArgs], { IRON_TOKEN: token }, RUNTIME_NODE_FLAGS);
+  const child = startChild([variant?.bin ?? RUNTIME_BIN, "serve", "--port", String(port), "--state-dir", dir, "--jwks-file", issuer.writeJwks(join(dir, "jwks.json")), "--openai-base-url", openaiBaseUrl, "--log-level", "error", ...extraArgs], { IRON_TOKEN: token }, variant?.flags ?? RUNTIME_NODE_FLAGS);
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(`${url}/healthz`);
   return { name, origin: url, path: "/openai/v1/chat/completions", pids: () => [child.pid] };
@@ -237,6 +269,10 @@ try {
     runtimes.push(await startRuntime(openaiBaseUrl, "through iron-runtime", []));
   }
   const [bare, runtime] = [bares[0]!, runtimes[0]!];
+  const variants: Target[] = [];
+  for (const variant of VARIANTS) {
+    for (let i = 0; i < INSTANCES; i++) variants.push(await startRuntime(openaiBaseUrl, `through iron-runtime, variant ${variant.name}`, [], variant));
+  }
   const noMetrics = await startRuntime(openaiBaseUrl, "through iron-runtime, --no-metrics", ["--no-metrics"]);
   const panelDown = await startRuntime(openaiBaseUrl, "through iron-runtime, panel down", ["--control-panel-url", `http://127.0.0.1:${await freePort()}`, "--telemetry-interval-ms", "100"]);
 
@@ -245,10 +281,10 @@ try {
 
   if (PHASES.has("bar")) {
     console.log(`\n[1] the bar: ${RATE} req/s open loop, ${SECONDS} rounds of 1 s per target (interleaved, order shuffled each round) after ${BAR_WARMUP_SECONDS} s of warm-up each (in 1-s turns, shuffled too); chat completion, non-streaming; ${INSTANCES} processes each of the bare forwarder and the runtime, pooled`);
-    const rows = await interleaved([direct, ...bares, ...runtimes, noMetrics, panelDown], chatBody, RATE, SECONDS, 1, BAR_WARMUP_SECONDS);
+    const rows = await interleaved([direct, ...bares, ...runtimes, noMetrics, panelDown, ...variants], chatBody, RATE, SECONDS, 1, BAR_WARMUP_SECONDS);
     check(rows);
     printTable(rows);
-    const [d, b, r, nm, pd] = rows as [Figures, Figures, Figures, Figures, Figures];
+    const [d, b, r, nm, pd, ...vs] = rows as [Figures, Figures, Figures, Figures, Figures, ...Figures[]];
     const cpuRatio = r.cpuUsPerCall / b.cpuUsPerCall;
     const addedBare = b.p99 - d.p99;
     const addedRuntime = r.p99 - d.p99;
@@ -259,6 +295,9 @@ try {
     console.log(`added p50: runtime ${ms(r.p50 - d.p50)}, bare forwarder ${ms(b.p50 - d.p50)} (issue 5's targets: added p50 ≤ 1 ms ${verdict(r.p50 - d.p50 <= 1)}, added p99 ≤ 5 ms ${verdict(addedRuntime <= 5)})`);
     console.log(`metrics cost: ${(r.cpuUsPerCall - nm.cpuUsPerCall).toFixed(0)} µs CPU per call (${((r.cpuUsPerCall / nm.cpuUsPerCall - 1) * 100).toFixed(1)}% of the runtime's); --no-metrics / bare: ${(nm.cpuUsPerCall / b.cpuUsPerCall).toFixed(2)}x`);
     console.log(`panel down vs panel-less runtime: p50 ${ms(pd.p50 - r.p50)}, p99 ${ms(pd.p99 - r.p99)}, CPU ${(pd.cpuUsPerCall - r.cpuUsPerCall).toFixed(0)} µs/call (telemetry stays off the request path)`);
+    for (const v of vs) {
+      console.log(`${v.name}: CPU per call ${(v.cpuUsPerCall / r.cpuUsPerCall).toFixed(2)}x the runtime's (${(v.cpuUsPerCall / b.cpuUsPerCall).toFixed(2)}x the bare forwarder's); added p99 ${((v.p99 - d.p99) / addedRuntime).toFixed(2)}x the runtime's (${((v.p99 - d.p99) / addedBare).toFixed(2)}x the bare forwarder's)`);
+    }
     const idle = await idleCpu({ "bare forwarder": bares, "iron-runtime": runtimes, "iron-runtime --no-metrics": [noMetrics] });
     console.log(`idle, no calls for ${IDLE_SECONDS} s (ms of CPU per second, by process): ${Object.entries(idle).map(([name, v]) => `${name} ${v.map((x) => x.toFixed(2)).join(", ")}`).join("; ")}`);
   }

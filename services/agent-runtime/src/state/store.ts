@@ -192,9 +192,10 @@ export class Store {
     const file = join(stateDir, "runtime.sqlite");
     try {
       this.db = new Database(file, { timeout: 5000 });
-      // Small pages: a call's commit rewrites the tail page of each table it touches, so the page size is the
-      // write volume per call (set before the database exists; an existing one keeps its size).
-      this.db.pragma("page_size = 1024");
+      // The writer thread commits ~50 calls at a time (100 ms at 500 calls/s): 4 KiB pages write such a batch to the
+      // WAL in a quarter of the frames of 1 KiB ones, a commit ~25% faster (issue 19, Session 17). Set before the
+      // database exists; an existing one keeps its size (state dirs made before this change: 1 KiB).
+      this.db.pragma("page_size = 4096");
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("synchronous = NORMAL");
       this.db.pragma("wal_autocheckpoint = 0"); // the writer thread does it, off the request path
