@@ -3,6 +3,7 @@ import { createPublicKey, verify as cryptoVerify, randomInt } from "node:crypto"
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import pg from "pg";
 import { AgentTokenClaims, TOKEN_ISSUER, type TelemetryEvent } from "@iron/protocol";
+import { TELEMETRY_CHANNEL } from "../../../services/control-panel/src/event-bus.js";
 import { event, openEventStream, startPanel, type Panel } from "./helpers.js";
 
 let p: Panel;
@@ -115,7 +116,7 @@ describe("over real HTTP", () => {
     // when the client reconnected): the stream must not send them a second time.
     const late = new pg.Client({ connectionString: p.databaseUrl });
     await late.connect();
-    await late.query("SELECT pg_notify('iron_telemetry', $1)", [`${mine.id}|${missed.map((e) => e.event_id).join(",")}`]);
+    await late.query("SELECT pg_notify($1, $2)", [TELEMETRY_CHANNEL, `${mine.id}|${missed.map((e) => e.event_id).join(",")}`]);
     await late.end();
     const live = event();
     expect((await post("/api/telemetry", mine.token, { events: [live] })).status).toBe(202);
