@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { Store, type SettledCall } from "../../../services/agent-runtime/src/state/store.js";
 import { JOURNAL_FILE, type JournalReservation } from "../../../services/agent-runtime/src/state/journal.js";
+import { telemetryEvent } from "../../../services/agent-runtime/src/state/telemetry-event.js";
 
 function reservation(eventId: string): JournalReservation {
   return { event_id: eventId, token_id: "tok-1", ts: "2026-12-02T10:00:00.000Z", provider: "openai", endpoint: "chat.completions", model: "gpt-4o-mini", reserved_micros: 1000 };
@@ -47,6 +48,30 @@ describe("the Store off the call path", () => {
     expect(ledgerRows(dir)).toBe(0); // the ledger takes them after the flush interval, not in the call
     await until("all 47 calls in the ledger", () => ledgerRows(dir) === 47);
     expect(store.totals("tok-1")).toEqual({ spent: 47 * 3, calls: 47 });
+    await store.close();
+  });
+
+  it("the writer thread writes each settled call's row as settled and queues its telemetry event only when asked, in order", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iron-store-offpath-"));
+    const store = new Store(dir);
+    store.recover(true);
+    const usages = [undefined, "reported", "estimated"] as const;
+    const calls: { row: SettledCall; usage: (typeof usages)[number] }[] = [];
+    for (let i = 0; i < 30; i++) {
+      // Names a journal line must escape (a quote, a backslash, a newline, a character outside the BMP) and ones it need not.
+      const r = { ...reservation(i % 4 === 0 ? `call-${i} "quoted" \\ new\nline 𝄞` : `call-${i}`), model: i % 5 === 0 ? "ft:gpt-4o-mini:org::ab\"c" : "gpt-4o-mini" };
+      const row = { ...settled(r, i * 7), input_tokens: i, output_tokens: 2 * i, cached_input_tokens: i % 3, cache_write_input_tokens: i % 2, latency_ms: i + 1, http_status: i % 7 === 0 ? 500 : 200 };
+      const usage = usages[i % 3];
+      store.settle(row, usage, store.reserve(r));
+      calls.push({ row, usage });
+    }
+    await until("all 30 calls in the ledger", () => ledgerRows(dir) === 30);
+    expect(store.ledger("tok-1").map(({ id: _id, ...row }) => row)).toEqual(calls.map(({ row }) => ({ ...row, state: "settled" })));
+    const queued = calls.filter((c) => c.usage !== undefined);
+    expect(store.peekQueue("tok-1", 100).map((q) => [q.event_id, JSON.parse(q.payload)])).toEqual(
+      queued.map(({ row, usage }) => [row.event_id, telemetryEvent(row, usage!)]),
+    );
+    expect(store.queueSize("tok-1")).toEqual({ count: queued.length, cost_micros: queued.reduce((sum, c) => sum + c.row.cost_micros, 0), other_tokens: 0 });
     await store.close();
   });
 

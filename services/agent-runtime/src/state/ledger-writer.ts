@@ -4,8 +4,9 @@ import { Worker } from "node:worker_threads";
 /**
  * Writes the ledger from a worker thread, and checkpoints its write-ahead log there (issue 19: the inserts of a batch
  * and a checkpoint's fsync held the main thread, and every call arriving meanwhile waited for them). The thread owns a
- * connection of its own; the main thread posts it batches of writes (`[statement index, parameters]`, the SQL sent once)
- * and each batch is one transaction. After each commit the thread stores the batch's number in shared memory and posts
+ * connection of its own; the main thread posts it batches of settled calls as text — the calls' journal lines, which it
+ * has already built (one string is a copy to hand over; parameter arrays were a structured clone of every field, ~2 µs a
+ * call on the main thread) — and each batch is one transaction. After each commit the thread stores the batch's number in shared memory and posts
  * it: a read on the main thread waits there (Atomics.wait) until the batches it must see are committed, and SQLite's
  * WAL makes them visible to the main connection's next read. A batch that fails (a full disk) is kept and tried again
  * every `retryMs` (or at once when a read asks), with the batches after it, in order. Shared memory: [0] the last
@@ -17,16 +18,26 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: 5000 });
 db.pragma("synchronous = NORMAL");
 db.pragma("wal_autocheckpoint = 0");
-const statements = workerData.statements.map((sql) => db.prepare(sql));
+const insertSettled = db.prepare(workerData.insertSettled);
+const enqueue = db.prepare(workerData.enqueue);
 const shared = new BigInt64Array(workerData.shared);
-const write = db.transaction((ops) => { for (const [i, params] of ops) statements[i].run(params); });
+// A line's fields (see LedgerWriter.post): the ledger row's parameters in the insert's order, then the telemetry flag.
+const write = db.transaction(({ lines, payloads }) => {
+  let next = 0;
+  for (const line of lines.split("\\n")) {
+    const fields = JSON.parse("[" + line + "]");
+    const flag = fields.pop();
+    insertSettled.run(fields);
+    if (flag !== 0) enqueue.run(fields[0], fields[1], fields[8], payloads[next++]);
+  }
+});
 const waiting = [];
 let retry;
 const drain = () => {
   retry = undefined;
   while (waiting.length > 0) {
-    const { seq, ops } = waiting[0];
-    try { write(ops); } catch (err) {
+    const { seq, batch } = waiting[0];
+    try { write(batch); } catch (err) {
       Atomics.store(shared, 2, 1n);
       Atomics.add(shared, 1, 1n);
       Atomics.notify(shared, 0);
@@ -71,8 +82,24 @@ parentPort.on("message", (m) => {
 });
 `;
 
-/** One write of a batch: the index of its statement in the writer's list, and its parameters. */
-export type LedgerWrite = [statement: number, params: unknown[]];
+/**
+ * What the thread writes: `insertSettled` takes a settlement line's first 15 fields as its parameters, in order;
+ * `enqueue` takes (event_id, token_id, cost_micros, payload) — fields 0, 1 and 8 of a line and its event's JSON.
+ */
+export interface LedgerStatements {
+  insertSettled: string;
+  enqueue: string;
+}
+
+/**
+ * A batch of settled calls: `lines`, their journal items joined by newlines (each line, in brackets, a JSON array of
+ * the ledger row's 15 fields and a last one, the telemetry flag: 0 for none); `payloads`, the telemetry events' JSON of
+ * the flagged lines, in their order.
+ */
+export interface SettledBatch {
+  lines: string;
+  payloads: string[];
+}
 
 /** What the main thread hears from the writer. */
 export interface LedgerWriterEvents {
@@ -94,11 +121,11 @@ export class LedgerWriter {
   private stopping = false;
   private alive = true;
 
-  constructor(file: string, statements: string[], options: { checkpointMs: number; retryMs: number }, events: LedgerWriterEvents) {
+  constructor(file: string, statements: LedgerStatements, options: { checkpointMs: number; retryMs: number }, events: LedgerWriterEvents) {
     const driver = createRequire(import.meta.url).resolve("better-sqlite3");
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, statements, driver, shared: this.shared.buffer, ...options },
+      workerData: { file, ...statements, driver, shared: this.shared.buffer, ...options },
     });
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
@@ -121,9 +148,9 @@ export class LedgerWriter {
   }
 
   /** Hands a batch to the thread; returns its number (batches commit in this order). */
-  post(writes: LedgerWrite[]): number {
+  post(batch: SettledBatch): number {
     this.posted += 1;
-    this.worker.postMessage({ seq: this.posted, ops: writes });
+    this.worker.postMessage({ seq: this.posted, batch });
     return this.posted;
   }
 

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { TelemetryEvent } from "@iron/protocol";
 import { CallJournal, JOURNAL_FILE, jsonString, type JournalContents, type JournalReservation } from "./journal.js";
-import { LedgerWriter, type LedgerWrite } from "./ledger-writer.js";
+import { LedgerWriter, type SettledBatch } from "./ledger-writer.js";
 import { telemetryEvent, type UsageSource } from "./telemetry-event.js";
 
 /**
@@ -77,22 +77,23 @@ const READ_WAIT_MS = 10_000;
 /** The journal starts over (keeping only open reservations) once it holds this much the ledger already has. */
 const JOURNAL_START_OVER_BYTES = 256 * 1024;
 
-const INSERT_SETTLED = `INSERT INTO ledger (event_id, token_id, ts, type, provider, endpoint, model, state, reserved_micros, cost_micros,
-    input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, latency_ms, http_status)
-  VALUES (?, ?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?, ?, ?, ?, ?)`;
 const ENQUEUE = "INSERT INTO telemetry_queue (event_id, token_id, cost_micros, payload) VALUES (?, ?, ?, ?)";
-/** The ledger writer's statements, by their index in a LedgerWrite. */
-const WRITER_STATEMENTS = [INSERT_SETTLED, ENQUEUE];
 
-/** A settlement's writes: its ledger row and, when its telemetry event is queued, the event. */
-function settlementWrites(batch: Settlement[]): LedgerWrite[] {
-  const writes: LedgerWrite[] = [];
-  for (const { row: r, usage } of batch) {
-    writes.push([0, [r.event_id, r.token_id, r.ts, r.type, r.provider, r.endpoint, r.model, r.reserved_micros, r.cost_micros,
-      r.input_tokens, r.cached_input_tokens, r.cache_write_input_tokens, r.output_tokens, r.latency_ms, r.http_status]]);
-    if (usage) writes.push([1, [r.event_id, r.token_id, r.cost_micros, JSON.stringify(telemetryEvent(r, usage))]]);
+/** A telemetry event's JSON, as the queue holds it. */
+const eventPayload = (r: SettledCall, usage: UsageSource) => JSON.stringify(telemetryEvent(r, usage));
+
+/**
+ * A batch for the writer thread: the settlements' journal items (already built for the journal: the thread parses
+ * them, the main thread copies one string) and the JSON of their telemetry events.
+ */
+function settledBatch(batch: Settlement[]): SettledBatch {
+  const lines: string[] = [];
+  const payloads: string[] = [];
+  for (const { row, usage, items } of batch) {
+    lines.push(items ?? settlementItems(row, usage));
+    if (usage) payloads.push(eventPayload(row, usage));
   }
-  return writes;
+  return { lines: lines.join("\n"), payloads };
 }
 
 /** A settled call on its way to the ledger: its row and, when its telemetry event is queued, where its usage came from. */
@@ -102,6 +103,11 @@ export type SettledCall = Omit<LedgerRow, "id" | "state">;
 const SETTLED_NUMBERS = ["reserved_micros", "cost_micros", "input_tokens", "cached_input_tokens", "cache_write_input_tokens", "output_tokens", "latency_ms", "http_status"] as const;
 const SETTLED_STRINGS = ["event_id", "token_id", "ts", "type", "provider", "endpoint", "model"] as const;
 const TELEMETRY_FLAGS = [undefined, "reported", "estimated"] as const;
+/** The ledger's columns of a settled call in the order of its journal line's fields (the writer thread relies on it). */
+const SETTLED_COLUMNS = [...SETTLED_STRINGS, ...SETTLED_NUMBERS];
+const INSERT_SETTLED = `INSERT INTO ledger (${SETTLED_COLUMNS.join(", ")}, state) VALUES (${SETTLED_COLUMNS.map(() => "?").join(", ")}, 'settled')`;
+/** A settled call's parameters of INSERT_SETTLED. */
+const settledParams = (r: SettledCall) => SETTLED_COLUMNS.map((column) => r[column]);
 
 /** A settlement's fields as the journal line's items (the inverse of settlementFromFields), built without stringifying an array. */
 function settlementItems(row: SettledCall, usage: UsageSource | undefined): string {
@@ -205,7 +211,7 @@ export class Store {
       this.lock.close();
       throw err;
     }
-    this.writer = new LedgerWriter(file, WRITER_STATEMENTS, { checkpointMs: CHECKPOINT_DELAY_MS, retryMs: RETRY_MS }, {
+    this.writer = new LedgerWriter(file, { insertSettled: INSERT_SETTLED, enqueue: ENQUEUE }, { checkpointMs: CHECKPOINT_DELAY_MS, retryMs: RETRY_MS }, {
       committed: (seq) => this.committed(seq),
       error: (message) => this.onFlushError(message),
       gone: (lastCommitted, message) => this.writerGone(lastCommitted, message),
@@ -214,7 +220,7 @@ export class Store {
       settlePending: this.db.prepare(
         `UPDATE ledger SET state = 'settled', cost_micros = reserved_micros WHERE id = ? AND state = 'pending'`,
       ),
-      writes: WRITER_STATEMENTS.map((sql) => this.db.prepare(sql)),
+      insertSettled: this.db.prepare(INSERT_SETTLED),
       enqueue: this.db.prepare(ENQUEUE),
       pending: this.db.prepare("SELECT * FROM ledger WHERE state = 'pending'"),
       lastId: this.db.prepare("SELECT COALESCE(MAX(id), 0) AS id FROM ledger"),
@@ -231,7 +237,10 @@ export class Store {
     };
     // Transaction wrappers are built once: building one per call costs more than the statements inside.
     this.flushTx = this.db.transaction((batch: Settlement[]) => {
-      for (const [i, params] of settlementWrites(batch)) this.stmts.writes[i]!.run(params);
+      for (const { row, usage } of batch) {
+        this.stmts.insertSettled.run(settledParams(row));
+        if (usage) this.stmts.enqueue.run(row.event_id, row.token_id, row.cost_micros, eventPayload(row, usage));
+      }
     });
     this.ackTx = this.db.transaction((seqs: number[]) => {
       for (const seq of seqs) this.stmts.ack.run(seq);
@@ -251,7 +260,7 @@ export class Store {
     this.db.transaction(() => {
       for (const row of legacy) {
         this.stmts.settlePending.run(row.id);
-        if (queueTelemetry) this.stmts.enqueue.run(row.event_id, row.token_id, row.reserved_micros, JSON.stringify(telemetryEvent({ ...row, cost_micros: row.reserved_micros }, "estimated")));
+        if (queueTelemetry) this.stmts.enqueue.run(row.event_id, row.token_id, row.reserved_micros, eventPayload({ ...row, cost_micros: row.reserved_micros }, "estimated"));
         recovery.interrupted.push(row);
       }
     })();
@@ -299,12 +308,13 @@ export class Store {
    * event when `usage` says how it was priced) within FLUSH_INTERVAL_MS, both in one transaction of the writer thread.
    */
   settle(row: SettledCall, usage: UsageSource | undefined, held?: OpenReservation): void {
-    this.journal.settle(settlementItems(row, usage));
+    const items = settlementItems(row, usage);
+    this.journal.settle(items);
     if (held?.open) {
       held.open = false;
       this.settledReservations += 1;
     }
-    this.batch.push({ row, usage });
+    this.batch.push({ row, usage, items });
     // A flush that fails here (a full disk) must not fail the call: it is in the journal, and the timer retries.
     if (this.batch.length >= FLUSH_AT_ROWS && !this.flushFailing) this.flushOrRetry();
     else this.flushTimer ??= setTimeout(() => this.flushOrRetry(), FLUSH_INTERVAL_MS).unref();
@@ -334,7 +344,7 @@ export class Store {
       this.tidyJournal();
       return;
     }
-    this.posted.push({ seq: this.writer.post(settlementWrites(batch)), batch });
+    this.posted.push({ seq: this.writer.post(settledBatch(batch)), batch });
     this.batch = [];
   }
 
@@ -476,4 +486,6 @@ export interface OpenReservation {
 interface Settlement {
   row: SettledCall;
   usage: UsageSource | undefined;
+  /** Its journal line's items, when it was written to the journal (see settlementItems). */
+  items?: string;
 }
