@@ -7,8 +7,8 @@
  *    bin/iron-runtime.js with the node flags of its image's ENTRYPOINT), through the runtime with `--no-metrics` and
  *    with its Control Panel down. The targets take turns, one second each, for BENCH_SECONDS rounds, so the
  *    machine's noise falls on all alike (direct as many turns as each pooled target: its p99 is subtracted from both
- *    sides of the ratio; when the forwarder's added p99 comes out ≤ 0 the bar says NOT JUDGED). Bar: CPU per call ≤ 1.3× the bare forwarder's, added p99 ≤ 1.5× the bare
- *    forwarder's added p99. After the rounds, the CPU each process spends per second with no calls at all (the
+ *    sides of the ratio; when the forwarder's added p99 comes out ≤ 0 the bar says NOT JUDGED). Bar: CPU per call
+ *    ≤ 1.3× the bare forwarder's, added p99 ≤ 1.5× the bare forwarder's added p99. After the rounds, the CPU each process spends per second with no calls at all (the
  *    runtime's metrics sample the event loop's lag).
  * 2. Streaming: a paced stream (events STREAM_GAP_MS apart) direct and through the runtime: the time added to the
  *    first byte and to the last byte.
